@@ -47,4 +47,5 @@ migrate: install
 
 # Run a benchmark from bench/: just bench gateway
 bench NAME *ARGS: install
+    @command -v wrk >/dev/null || {{ if `id -u` == "0" { "apt-get install -y -qq wrk >/dev/null" } else { "echo 'bench needs wrk: sudo apt-get install wrk' && exit 2" } }}
     uv run --frozen python bench/{{NAME}}.py {{ARGS}}

@@ -1,0 +1,88 @@
+"""Baselines for `just bench gateway`, with none of Switchyard's code in the request path.
+
+(a) `bare`:  a Litestar GET returning {"status": "ok"}.
+(d) `chain`: a Litestar GET calling a grpc.aio unary method that reads one row with asyncpg.
+
+Run as `python bench/_bare.py grpc|http-bare|http-chain` (the driver starts them as separate processes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+import asyncpg
+import grpc
+import uvicorn
+from litestar import Litestar, get
+
+_IDENTITY = lambda b: b  # noqa: E731  (bytes in, bytes out: no protobuf code of ours)
+
+
+async def _grpc_server() -> None:
+    pool = await asyncpg.create_pool(os.environ["BENCH_PG_DSN"], min_size=4, max_size=10)
+    async with pool.acquire() as con:
+        await con.execute("CREATE SCHEMA IF NOT EXISTS bench")
+        await con.execute("CREATE TABLE IF NOT EXISTS bench.rows (id int primary key, email text not null)")
+        await con.execute("INSERT INTO bench.rows VALUES (1, 'bench@example.com') ON CONFLICT DO NOTHING")
+
+    async def get_row(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        row = await pool.fetchrow("SELECT id, email FROM bench.rows WHERE id = $1", int(request or b"1"))
+        return json.dumps({"id": row["id"], "email": row["email"]}).encode()
+
+    handler = grpc.method_handlers_generic_handler(
+        "bench.Rows",
+        {"Get": grpc.unary_unary_rpc_method_handler(get_row, _IDENTITY, _IDENTITY)},
+    )
+    server = grpc.aio.server()
+    server.add_generic_rpc_handlers((handler,))
+    server.add_insecure_port(f"127.0.0.1:{os.environ['BENCH_GRPC_PORT']}")
+    await server.start()
+    print("ready", flush=True)
+    await server.wait_for_termination()
+
+
+def _bare_app() -> Litestar:
+    @get("/", sync_to_thread=False)
+    def ok() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return Litestar([ok])
+
+
+def _chain_app() -> Litestar:
+    state: dict[str, grpc.aio.UnaryUnaryMultiCallable] = {}
+
+    async def connect() -> None:
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{os.environ['BENCH_GRPC_PORT']}")
+        state["get"] = channel.unary_unary("/bench.Rows/Get", _IDENTITY, _IDENTITY)
+
+    @get("/")
+    async def row() -> dict[str, object]:
+        raw = await state["get"](b"1", timeout=5)
+        return json.loads(raw)  # type: ignore[no-any-return]
+
+    return Litestar([row], on_startup=[connect])
+
+
+def main() -> None:
+    kind = sys.argv[1]
+    if kind == "grpc":
+        asyncio.run(_grpc_server())
+        return
+    app = _bare_app() if kind == "http-bare" else _chain_app()
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(os.environ["BENCH_HTTP_PORT"]),
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()
