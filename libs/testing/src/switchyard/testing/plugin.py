@@ -1,0 +1,64 @@
+"""pytest plugin ``switchyard``: one stack per run plus SMTP sink and principal key fixtures.
+
+With ``DATABASE_URL``, ``REDIS_URL`` and ``NATS_URL`` all set, the fixtures hand those out; otherwise the
+embedded stack is started once per run (or reused when ``just up`` already runs it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from switchyard.stack import StackUrls, urls_from_env
+from switchyard.testing._ports import free_port
+from switchyard.testing._smtp import SmtpSink
+
+
+@pytest.fixture(scope="session")
+def stack_urls() -> Iterator[StackUrls]:
+    """URLs of PostgreSQL, Redis and NATS for this run (env vars win over the embedded stack)."""
+    configured = urls_from_env()
+    if configured is not None:
+        yield configured
+        return
+    # Imported lazily: runs that have URLs configured never touch the embedded-server machinery.
+    from switchyard.stack._session import session_stack
+
+    with session_stack() as urls:
+        yield urls
+
+
+@pytest.fixture(scope="session")
+def database_url(stack_urls: StackUrls) -> str:
+    """PostgreSQL URL (``postgresql://...``) for this run."""
+    return stack_urls.database_url
+
+
+@pytest.fixture(scope="session")
+def redis_url(stack_urls: StackUrls) -> str:
+    """Redis/Valkey URL (``redis://...``) for this run."""
+    return stack_urls.redis_url
+
+
+@pytest.fixture(scope="session")
+def nats_url(stack_urls: StackUrls) -> str:
+    """NATS URL (``nats://...``, JetStream enabled) for this run."""
+    return stack_urls.nats_url
+
+
+@pytest.fixture(scope="session")
+def principal_key() -> bytes:
+    """A fresh 32-byte principal signing key, shared by every server and client of this run."""
+    return os.urandom(32)
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    """An SMTP server on a free loopback port that collects every message of the run."""
+    sink = SmtpSink(host="127.0.0.1", port=free_port())
+    sink.start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
