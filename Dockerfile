@@ -1,0 +1,92 @@
+# syntax=docker/dockerfile:1.7
+# One multi-target Dockerfile at the root, not one per service: every image needs the same build context
+# (the workspace's single uv.lock, libs/, protos/ and scripts/gen.py), so the shared stages are written once
+# and BuildKit builds them once; a new service is one small `<svc>-build` + `<svc>` pair at the bottom.
+#
+#   docker build --target identity -t switchyard/identity .
+#   docker build --target gateway  -t switchyard/gateway .
+#   docker build --target otel-collector -t switchyard/otel-collector .
+
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9
+ARG OTELCOL_IMAGE=otel/opentelemetry-collector-contrib:0.115.1
+
+FROM ${UV_IMAGE} AS uv
+
+# Generated gRPC code is git-ignored, so images run the same codegen as `just gen`. Only grpcio-tools is
+# needed for it; the version matches the pin in the root pyproject's dev group.
+FROM ${PYTHON_IMAGE} AS contracts
+ARG GRPCIO_TOOLS_VERSION=1.85.1
+RUN pip install --no-cache-dir "grpcio-tools==${GRPCIO_TOOLS_VERSION}"
+WORKDIR /src
+COPY protos protos
+COPY scripts/gen.py scripts/gen.py
+RUN python scripts/gen.py
+
+# The workspace with generated contracts in place: each `<svc>-build` syncs one member from the lock.
+FROM ${PYTHON_IMAGE} AS builder
+COPY --from=uv /uv /usr/local/bin/uv
+# --no-editable copies every workspace member into the venv, so the runtime stage needs only /app/.venv.
+ENV UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PYTHON=/usr/local/bin/python3 \
+    UV_PROJECT_ENVIRONMENT=/app/.venv
+WORKDIR /src
+COPY . .
+COPY --from=contracts /src/libs/contracts/src/switchyard libs/contracts/src/switchyard
+
+FROM builder AS identity-build
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable --package switchyard-identity
+
+FROM builder AS gateway-build
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable --package switchyard-gateway
+
+# Shared runtime: no build tools, a fixed numeric non-root user (Kubernetes' runAsNonRoot can only verify
+# numeric ids), bytecode compiled at build time so a read-only root filesystem is enough.
+FROM ${PYTHON_IMAGE} AS runtime
+RUN groupadd --system --gid 10001 switchyard \
+ && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin switchyard
+ENV PATH=/app/.venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY deploy/docker/healthcheck.py /app/healthcheck.py
+USER 10001:10001
+
+FROM runtime AS identity
+COPY --from=identity-build /app/.venv /app/.venv
+# The service binds loopback by default; in a container it must listen on every interface.
+ENV IDENTITY_GRPC_HOST=0.0.0.0 \
+    IDENTITY_GRPC_PORT=50051
+EXPOSE 50051
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "/app/healthcheck.py", "grpc", "127.0.0.1:50051"]
+ENTRYPOINT ["python", "-m", "switchyard.identity"]
+CMD ["serve"]
+
+FROM runtime AS gateway
+COPY --from=gateway-build /app/.venv /app/.venv
+ENV GATEWAY_HOST=0.0.0.0 \
+    GATEWAY_PORT=8000
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "/app/healthcheck.py", "http", "http://127.0.0.1:8000/health"]
+ENTRYPOINT ["python", "-m", "switchyard.gateway"]
+
+# The upstream collector image is distroless (no shell, no wget), so a healthcheck could not run in it;
+# its static binary runs unchanged on alpine, whose busybox wget probes the health_check extension.
+FROM ${OTELCOL_IMAGE} AS otelcol-dist
+
+FROM alpine:3.20 AS otel-collector
+COPY --from=otelcol-dist /otelcol-contrib /otelcol-contrib
+COPY deploy/otel/collector.yaml /etc/otelcol/config.yaml
+USER 10001:10001
+EXPOSE 4317 4318 13133
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
+    CMD ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:13133/"]
+ENTRYPOINT ["/otelcol-contrib"]
+CMD ["--config=/etc/otelcol/config.yaml"]
