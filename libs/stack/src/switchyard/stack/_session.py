@@ -1,15 +1,33 @@
-"""Placeholder until the embedded stack lands: tells the developer how to point tests at servers."""
+"""One stack per pytest run: start what is missing, stop at the end only what this run started."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from switchyard.stack._stack import start_stack, stop_stack
 from switchyard.stack._urls import StackUrls
+
+TESTCONTAINERS_ENV = "SWITCHYARD_TESTCONTAINERS"
 
 
 @contextmanager
 def session_stack() -> Iterator[StackUrls]:
-    """Start (or reuse) the embedded stack for one pytest run."""
-    raise RuntimeError("embedded stack not implemented yet: set DATABASE_URL, REDIS_URL and NATS_URL")
-    yield  # pragma: no cover
+    """Start (or reuse) the embedded stack; on exit stop the servers this call started.
+
+    Servers that were already running (a developer's ``just up``) are left alone, which keeps re-runs fast.
+    With ``SWITCHYARD_TESTCONTAINERS=1`` the servers run as Docker containers instead.
+    """
+    if os.environ.get(TESTCONTAINERS_ENV) == "1":
+        from switchyard.stack._containers import containers_stack
+
+        with containers_stack() as urls:
+            yield urls
+        return
+    result = start_stack()
+    try:
+        yield result.urls
+    finally:
+        if result.started:
+            stop_stack(result.paths, names=result.started)
