@@ -1,0 +1,7 @@
+"""Events on NATS JetStream: connect, streams, publish with dedupe ids, outbox relay, consumers."""
+
+from switchyard.bus.consumer import Handler, run_consumer
+from switchyard.bus.core import MSG_ID_HEADER, connect, ensure_stream, publish
+from switchyard.bus.relay import OutboxRelay
+
+__all__ = ["MSG_ID_HEADER", "Handler", "OutboxRelay", "connect", "ensure_stream", "publish", "run_consumer"]

@@ -113,20 +113,22 @@ class PrincipalVerifier:
         body, _, mac = token.partition(".")
         if not body or not mac:
             raise Unauthenticated("malformed principal")
-        expected = hmac.new(self._key, body.encode("ascii"), hashlib.sha256).digest()
         try:
+            expected = hmac.new(self._key, body.encode("ascii"), hashlib.sha256).digest()
             given = _unb64(mac)
-            claims = json.loads(_unb64(body))
-        except (ValueError, UnicodeDecodeError) as exc:
+        except ValueError as exc:  # includes non-ASCII text and bad base64
             raise Unauthenticated("malformed principal") from exc
         if not hmac.compare_digest(expected, given):
             raise Unauthenticated("principal signature mismatch")
+        # Only a correctly signed body is parsed; its shape is still checked, not trusted.
         try:
+            claims = json.loads(_unb64(body))
             claims["scopes"] = tuple(claims.get("scopes") or ())
             principal = Principal(**claims)
-        except TypeError as exc:
+            expired = float(principal.expires_at) < time.time()
+        except (ValueError, TypeError, AttributeError) as exc:
             raise Unauthenticated("malformed principal") from exc
-        if principal.expires_at < time.time():
+        if expired:
             raise Unauthenticated("principal expired")
         return principal
 

@@ -1,0 +1,14 @@
+"""Observability for every Switchyard process: JSON logs with trace ids, and OTLP tracing."""
+
+from switchyard.obs.log import REDACTED, get_logger, redact_secrets, request_id_var, setup_logging
+from switchyard.obs.tracing import setup_tracing, shutdown_tracing
+
+__all__ = [
+    "REDACTED",
+    "get_logger",
+    "redact_secrets",
+    "request_id_var",
+    "setup_logging",
+    "setup_tracing",
+    "shutdown_tracing",
+]

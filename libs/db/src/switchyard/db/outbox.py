@@ -1,0 +1,117 @@
+"""The transactional outbox: events are rows written in the same transaction as the state change.
+
+``switchyard.bus.OutboxRelay`` later publishes unpublished rows to JetStream with their ``msg_id`` as
+``Nats-Msg-Id``, so a row is delivered once in effect even when a relay crashes mid-batch.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from opentelemetry import propagate
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import registry
+
+TABLE_NAME = "outbox"
+_ROW_CLASS = "switchyard.outbox.row_class"
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """Declare the ``outbox`` table in ``metadata`` (and so in the service's schema).
+
+    Calling it twice for the same metadata returns the same table. Create it through the
+    service's migrations (autogenerate picks it up from ``Base.metadata``).
+
+    Returns:
+        The table: ``id`` bigserial, ``msg_id`` unique text, ``subject``, ``payload`` bytea,
+        ``headers`` jsonb, ``created_at``, ``published_at`` (NULL until relayed).
+    """
+    key = f"{metadata.schema}.{TABLE_NAME}" if metadata.schema else TABLE_NAME
+    existing = metadata.tables.get(key)
+    if existing is not None:
+        return existing
+    table = Table(
+        TABLE_NAME,
+        metadata,
+        Column("id", BigInteger, Identity(always=False), primary_key=True),
+        Column("msg_id", Text, nullable=False, unique=True),
+        Column("subject", Text, nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+    )
+    # The relay scans only pending rows; a partial index keeps that scan small as the table grows.
+    Index(
+        f"ix_{TABLE_NAME}_pending",
+        table.c.id,
+        postgresql_where=table.c.published_at.is_(None),
+    )
+    return table
+
+
+def _row_class(table: Table) -> type[Any]:
+    # An imperative ORM mapping lets add_outbox stay synchronous: session.add() queues the INSERT
+    # and the caller's flush/commit writes it, inside the caller's transaction.
+    cls = table.info.get(_ROW_CLASS)
+    if cls is None:
+        cls = type(f"OutboxRow_{table.schema or 'public'}", (), {})
+        registry().map_imperatively(cls, table)
+        table.info[_ROW_CLASS] = cls
+    return cls
+
+
+def add_outbox(
+    session: AsyncSession,
+    table: Table,
+    *,
+    subject: str,
+    payload: bytes,
+    msg_id: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> str:
+    """Queue an event in the caller's transaction; it is written on the session's next flush/commit.
+
+    The current trace context is stored with the headers so the relayed message continues the
+    trace of the request that caused it.
+
+    Args:
+        session: The session whose transaction also writes the state change.
+        table: The service's ``outbox_table(...)``.
+        subject: ``<svc>.<aggregate>.<past-tense>``.
+        payload: Serialised protobuf event.
+        msg_id: Idempotency key (``Nats-Msg-Id``); a random one when None.
+        headers: Extra NATS headers.
+
+    Returns:
+        The message id.
+    """
+    message_id = msg_id or uuid.uuid4().hex
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    carrier.update(headers or {})
+    row = _row_class(table)()
+    row.msg_id = message_id
+    row.subject = subject
+    row.payload = payload
+    row.headers = carrier
+    session.add(row)
+    return message_id
+
+
+__all__ = ["TABLE_NAME", "add_outbox", "outbox_table"]
