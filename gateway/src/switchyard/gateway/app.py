@@ -1,0 +1,126 @@
+"""Composition root of the gateway: ``create_app(settings)`` wires routes, auth, errors and OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.config.cors import CORSConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from redis.asyncio import Redis
+from switchyard.gateway import health
+from switchyard.gateway.auth.callers import Authenticator
+from switchyard.gateway.auth.tokens import TokenVerifier
+from switchyard.gateway.clients.identity import IdentityClient
+from switchyard.gateway.config import Settings
+from switchyard.gateway.domain.api_keys import controllers as api_keys
+from switchyard.gateway.domain.auth import controllers as auth
+from switchyard.gateway.domain.deps import GATEWAY
+from switchyard.gateway.domain.members import controllers as members
+from switchyard.gateway.domain.messages import controllers as messages
+from switchyard.gateway.domain.org_keys import controllers as org_keys
+from switchyard.gateway.domain.system import controllers as system
+from switchyard.gateway.errors import EXCEPTION_HANDLERS
+from switchyard.gateway.request_id import (
+    API_VERSION_HEADER,
+    REQUEST_ID_HEADER,
+    make_before_send,
+    request_id_of,
+)
+from switchyard.gateway.state import Gateway
+from switchyard.grpckit.client import create_channel
+from switchyard.grpckit.principal import PrincipalSigner
+from switchyard.obs import request_id_var
+
+ROUTES: list[Any] = [
+    *auth.ROUTES,
+    *members.ROUTES,
+    *messages.ROUTES,
+    *api_keys.ROUTES,
+    *org_keys.ROUTES,
+    *system.ROUTES,
+    *health.ROUTES,
+]
+
+
+def _lifespan(settings: Settings) -> Any:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        redis = Redis.from_url(settings.redis_url, health_check_interval=30)
+        channel = create_channel(settings.identity_addr)
+        identity = IdentityClient(
+            channel, signer=PrincipalSigner(settings.principal_key), timeout=settings.rpc_timeout_seconds
+        )
+        verifier = TokenVerifier(
+            lambda: identity.get_jwks(request_id="gateway-jwks"),
+            min_refresh_seconds=settings.jwks_min_refresh_seconds,
+        )
+        # Not fatal when identity is still starting: the first token with an unknown kid refetches.
+        await verifier.refresh()
+        authenticator = Authenticator(
+            redis=redis, identity=identity, verifier=verifier, cache_seconds=settings.auth_cache_seconds
+        )
+        app.state.gateway = Gateway(settings, redis, channel, identity, authenticator)
+        try:
+            yield
+        finally:
+            await channel.close()
+            await redis.aclose()
+
+    return lifespan
+
+
+def _bind_request_id(request: Request[Any, Any, Any]) -> None:
+    # Every log line of this request carries its id.
+    request_id_var.set(request_id_of(request.scope))
+
+
+def _openapi(settings: Settings) -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Switchyard API",
+        version=settings.api_version,
+        path="/api/docs",
+        render_plugins=[SwaggerRenderPlugin(path="/")],
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description="JWT access token or API key (lsk_..., rsk_live_...)",
+                )
+            }
+        ),
+    )
+
+
+def create_app(settings: Settings) -> Litestar:
+    """Build the gateway application.
+
+    Args:
+        settings: The gateway's configuration.
+
+    Returns:
+        A Litestar app whose lifespan opens Redis and the identity channel.
+    """
+    cors = CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_headers=["Authorization", "Content-Type", "X-Tenant-ID", REQUEST_ID_HEADER],
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        expose_headers=[REQUEST_ID_HEADER, API_VERSION_HEADER],
+    )
+    return Litestar(
+        route_handlers=ROUTES,
+        dependencies=GATEWAY,
+        lifespan=[_lifespan(settings)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_request=_bind_request_id,
+        before_send=[make_before_send(settings.api_version)],
+        cors_config=cors if settings.cors_origins else None,
+        openapi_config=_openapi(settings),
+        request_max_body_size=settings.max_body_bytes,
+        logging_config=None,
+    )

@@ -1,0 +1,115 @@
+"""Litestar dependencies that authenticate the caller and resolve the tenant into a ``Principal``.
+
+Controllers declare which one they need (``principal``), so a handler only ever sees a caller that is
+already authenticated, scoped and allowed onto the route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.di import Provide
+from switchyard.gateway.auth.callers import Caller, TenantAccess
+from switchyard.gateway.errors import GatewayError
+from switchyard.gateway.request_id import request_id_of
+from switchyard.gateway.state import gateway_of
+from switchyard.grpckit.principal import ANONYMOUS, ORG_KEY, Principal
+
+AnyRequest = Request[Any, Any, Any]
+ADMIN_ROLES = frozenset({"owner", "admin"})
+
+
+def _principal(caller: Caller, request_id: str, access: TenantAccess | None = None) -> Principal:
+    key = caller.key
+    return Principal(
+        kind=caller.kind,
+        user_id=caller.user_id,
+        tenant_id=access.tenant_id if access else "",
+        role=access.role if access else "",
+        scopes=key.scopes if key else (),
+        token_id=caller.token_id,
+        token_expires_at=caller.token_expires_at,
+        is_root=access.is_root if access else False,
+        request_id=request_id,
+    )
+
+
+async def _caller(request: AnyRequest) -> Caller:
+    gateway = gateway_of(request)
+    return await gateway.authenticator.authenticate(
+        request.headers.get("authorization"), request_id=request_id_of(request.scope)
+    )
+
+
+def _reject_org_key(caller: Caller) -> None:
+    if caller.kind == ORG_KEY:
+        raise GatewayError(403, "this API key cannot be used on this route")
+
+
+def _admin_key_access(caller: Caller) -> TenantAccess | None:
+    # Admin-authority lsk_ keys resolve the root tenant themselves, with admin rights.
+    if caller.key is not None and caller.key.admin_authority and caller.key.tenant_id:
+        return TenantAccess(tenant_id=caller.key.tenant_id, role="admin", is_root=True)
+    return None
+
+
+async def anonymous_principal(request: AnyRequest) -> Principal:
+    """The principal of a public route."""
+    return Principal(kind=ANONYMOUS, request_id=request_id_of(request.scope))
+
+
+async def user_principal(request: AnyRequest) -> Principal:
+    """A signed-in user (JWT or lsk_ key acting as its creator); no tenant needed."""
+    caller = await _caller(request)
+    _reject_org_key(caller)
+    return _principal(caller, request_id_of(request.scope), _admin_key_access(caller))
+
+
+async def tenant_principal(request: AnyRequest) -> Principal:
+    """A member of the tenant named by ``X-Tenant-ID`` (admin lsk_ keys: the root tenant)."""
+    caller = await _caller(request)
+    _reject_org_key(caller)
+    request_id = request_id_of(request.scope)
+    access = _admin_key_access(caller)
+    if access is None:
+        tenant_id = (request.headers.get("x-tenant-id") or "").strip()
+        if not tenant_id:
+            raise GatewayError(400, "X-Tenant-ID header is required")
+        access = await gateway_of(request).authenticator.tenant_access(
+            caller, tenant_id, request_id=request_id
+        )
+    return _principal(caller, request_id, access)
+
+
+async def admin_principal(request: AnyRequest) -> Principal:
+    """An admin or owner of the root tenant (the ``/api/admin`` tier)."""
+    caller = await _caller(request)
+    _reject_org_key(caller)
+    request_id = request_id_of(request.scope)
+    access = _admin_key_access(caller)
+    if access is None:
+        access = await gateway_of(request).authenticator.tenant_access(caller, "root", request_id=request_id)
+    if not access.is_root or access.role not in ADMIN_ROLES:
+        raise GatewayError(403, "admin access required")
+    return _principal(caller, request_id, access)
+
+
+async def org_principal(request: AnyRequest, orgId: str) -> Principal:
+    """A caller acting inside the org of the path: a member (JWT, lsk_) or that org's rsk_live_ key."""
+    caller = await _caller(request)
+    request_id = request_id_of(request.scope)
+    if caller.kind == ORG_KEY:
+        if caller.key is None or caller.key.tenant_id != orgId:
+            raise GatewayError(404, "tenant not found")
+        access = TenantAccess(tenant_id=orgId, role="", is_root=False)
+    else:
+        access = await gateway_of(request).authenticator.tenant_access(caller, orgId, request_id=request_id)
+    return _principal(caller, request_id, access)
+
+
+PUBLIC = {"principal": Provide(anonymous_principal)}
+USER = {"principal": Provide(user_principal)}
+TENANT = {"principal": Provide(tenant_principal)}
+ADMIN = {"principal": Provide(admin_principal)}
+ORG = {"principal": Provide(org_principal)}

@@ -1,0 +1,108 @@
+"""Local verification of identity's EdDSA access tokens against its JWKS.
+
+The keys are fetched at startup and again when a token names an unknown ``kid`` (a rotation), but at
+most every ``min_refresh_seconds`` so a stream of forged kids cannot turn into a stream of RPCs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from switchyard.identity.v1 import identity_service_pb2 as pb
+from switchyard.obs import get_logger
+
+_log = get_logger(__name__)
+
+FetchJwks = Callable[[], Awaitable[pb.GetJwksResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """The verified claims the gateway uses from an access token."""
+
+    user_id: str
+    token_id: str
+    expires_at: float
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired or not an access token."""
+
+
+class TokenVerifier:
+    """Verifies access tokens with identity's public keys.
+
+    Args:
+        fetch: Fetches the current JWKS from identity.
+        min_refresh_seconds: Smallest interval between two fetches triggered by unknown kids.
+    """
+
+    def __init__(self, fetch: FetchJwks, *, min_refresh_seconds: float) -> None:
+        self._fetch = fetch
+        self._min_refresh = min_refresh_seconds
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._issuer = ""
+        self._audience = ""
+        self._fetched_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def refresh(self) -> bool:
+        """Fetch the JWKS now; False (and the old keys kept) when identity cannot answer."""
+        async with self._lock:
+            self._fetched_at = time.monotonic()
+            try:
+                response = await self._fetch()
+            except Exception as exc:
+                _log.warning("jwks fetch failed", error=type(exc).__name__)
+                return False
+            keys: dict[str, jwt.PyJWK] = {}
+            for key in response.keys:
+                data = {"kty": key.kty, "crv": key.crv, "x": key.x, "kid": key.kid, "alg": key.alg or "EdDSA"}
+                try:
+                    keys[key.kid] = jwt.PyJWK(data)
+                except jwt.PyJWTError:
+                    _log.warning("unusable jwk skipped", kid=key.kid)
+            self._keys, self._issuer, self._audience = keys, response.issuer, response.audience
+            return True
+
+    async def _key_for(self, kid: str) -> jwt.PyJWK:
+        key = self._keys.get(kid)
+        if key is None and time.monotonic() - self._fetched_at >= self._min_refresh:
+            await self.refresh()
+            key = self._keys.get(kid)
+        if key is None:
+            raise InvalidToken("unknown key id")
+        return key
+
+    async def verify(self, token: str) -> AccessClaims:
+        """Return the claims of a valid access token.
+
+        Raises:
+            InvalidToken: Bad signature, wrong issuer/audience, expired, or not ``typ=access``.
+        """
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("malformed token") from exc
+        key = await self._key_for(str(header.get("kid", "")))
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=["EdDSA"],
+                audience=self._audience or None,
+                issuer=self._issuer or None,
+                options={"require": ["exp", "sub", "jti"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("invalid token") from exc
+        if claims.get("typ") != "access":
+            raise InvalidToken("not an access token")
+        return AccessClaims(
+            user_id=str(claims["sub"]), token_id=str(claims["jti"]), expires_at=float(claims["exp"])
+        )

@@ -1,0 +1,1 @@
+"""Typed wrappers around downstream gRPC stubs: one small method per RPC, each with a deadline."""

@@ -1,0 +1,63 @@
+"""Gateway settings: parsed once from the environment into a frozen object that is passed down."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from switchyard.grpckit.config import principal_key_from_env
+
+
+class Settings(BaseSettings):
+    """Everything the gateway reads from the environment (prefix ``GATEWAY_``).
+
+    Attributes:
+        identity_addr: identity gRPC address; a comma list means replicas, balanced round robin.
+        redis_url: Redis for revocations, the auth epoch and rate limits.
+        principal_key: key that signs the principal sent to services (``SWITCHYARD_PRINCIPAL_KEY``).
+        api_version: value of the ``X-API-Version`` header and ``GET /api/version``.
+        copyright: copyright line of ``GET /api/version``.
+        rpc_timeout_seconds: deadline of every outbound gRPC call.
+        auth_rate_limit_per_minute: per client IP and route on the public auth routes and invites.
+        auth_cache_seconds: longest life of a cached API key or tenant role, even with an unchanged epoch.
+        jwks_min_refresh_seconds: an unknown ``kid`` refetches the JWKS at most this often.
+        trust_proxy: take the client IP from ``X-Forwarded-For`` (only behind a proxy that sets it).
+        cors_origins: allowed CORS origins (comma list); empty disables CORS.
+        max_body_bytes: larger request bodies are refused with 413.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True, populate_by_name=True)
+
+    identity_addr: str = "127.0.0.1:50051"
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        validation_alias=AliasChoices("redis_url", "GATEWAY_REDIS_URL", "REDIS_URL"),
+    )
+    principal_key: bytes = Field(validation_alias=AliasChoices("principal_key", "SWITCHYARD_PRINCIPAL_KEY"))
+    api_version: str = "1.00"
+    copyright: str = "Copyright (c) Switchyard"
+    rpc_timeout_seconds: float = 5.0
+    auth_rate_limit_per_minute: int = 20
+    auth_cache_seconds: float = 30.0
+    jwks_min_refresh_seconds: float = 30.0
+    trust_proxy: bool = False
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    max_body_bytes: int = 1024 * 1024
+
+    @field_validator("principal_key", mode="before")
+    @classmethod
+    def _parse_principal_key(cls, value: Any) -> bytes:
+        # The env var is text (hex or raw); callers composing in code may already hold bytes.
+        if isinstance(value, bytes):
+            if len(value) < 32:
+                raise ValueError("the principal key must be at least 32 bytes")
+            return value
+        return principal_key_from_env(str(value))
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return tuple(value)

@@ -1,0 +1,1 @@
+"""Admin API keys (lsk_): ``/api/admin/api-keys``."""

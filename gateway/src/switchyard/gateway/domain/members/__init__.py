@@ -1,0 +1,1 @@
+"""Tenant member routes: ``/api/tenant/members``."""

@@ -1,0 +1,1 @@
+"""Organisation API keys (rsk_live_): ``/api/org/{orgId}/keys``."""

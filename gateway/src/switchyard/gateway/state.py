@@ -1,0 +1,31 @@
+"""The gateway's long-lived parts, built once in the app lifespan and shared by every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+# Imported at runtime, not under TYPE_CHECKING: Litestar resolves these hints to inject ``Gateway``.
+import grpc
+from litestar import Request
+from litestar.connection import ASGIConnection
+from redis.asyncio import Redis
+from switchyard.gateway.auth.callers import Authenticator
+from switchyard.gateway.clients.identity import IdentityClient
+from switchyard.gateway.config import Settings
+
+
+@dataclass(slots=True)
+class Gateway:
+    """Clients and caches of one gateway process."""
+
+    settings: Settings
+    redis: Redis
+    identity_channel: grpc.aio.Channel
+    identity: IdentityClient
+    authenticator: Authenticator
+
+
+def gateway_of(connection: Request[Any, Any, Any] | ASGIConnection[Any, Any, Any, Any]) -> Gateway:
+    """The ``Gateway`` of the app serving ``connection``."""
+    return cast("Gateway", connection.app.state.gateway)
