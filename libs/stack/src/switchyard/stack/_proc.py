@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -105,23 +106,35 @@ def wait_until(check: Callable[[], bool], *, timeout: float, what: str, log_file
     raise TimeoutError(f"{what} not ready after {timeout}s{tail}")
 
 
+def _gone(pid: int) -> bool:
+    # Reap it when it is our child; a zombie whose parent is another process counts as gone too.
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    return not pid_alive(pid)
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not _gone(pid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def stop_pid(pid: int, *, sig: signal.Signals = signal.SIGTERM, timeout: float = 15.0) -> bool:
-    """Send ``sig``, wait up to ``timeout`` seconds, then SIGKILL.
+    """Send ``sig``, wait up to ``timeout`` seconds for the process to exit, then SIGKILL.
 
     Returns:
         True when the process had to be killed.
     """
     try:
-        proc = psutil.Process(pid)
-        proc.send_signal(sig)
-    except psutil.NoSuchProcess:
+        os.kill(pid, sig)
+    except ProcessLookupError:
         return False
-    try:
-        proc.wait(timeout)
+    if _wait_gone(pid, timeout):
         return False
-    except psutil.TimeoutExpired:
-        pass
-    with contextlib.suppress(psutil.NoSuchProcess):
-        proc.kill()
-        proc.wait(5)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    _wait_gone(pid, 5.0)
     return True
