@@ -169,8 +169,9 @@ async def serve_forever(
         terminated = asyncio.ensure_future(running.server.wait_for_termination())
         await asyncio.wait({stopped, terminated}, return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
-        terminated.cancel()
         await running.stop(grace)
+        # Not cancelled above: grpc shares this future with shutdown, and cancelling it aborts stop().
+        await terminated
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)
