@@ -1,0 +1,44 @@
+"""Shared facts for the static contract tests: repo paths and the env each process requires.
+
+``REQUIRED_ENV`` is the single list of environment variables each deployable process needs in a container;
+README.md ("Environment") documents the same list, and both compose.yaml and the Kubernetes manifests
+are checked against it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Process -> env vars it must be given in a container. The *_HOST entries are here because services bind
+# loopback by default, which is unreachable from another container.
+REQUIRED_ENV: dict[str, tuple[str, ...]] = {
+    "identity-migrate": ("DATABASE_URL", "REDIS_URL", "NATS_URL", "SWITCHYARD_PRINCIPAL_KEY"),
+    "identity": (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "NATS_URL",
+        "SWITCHYARD_PRINCIPAL_KEY",
+        "IDENTITY_GRPC_HOST",
+        "IDENTITY_SMTP_HOST",
+        "IDENTITY_SMTP_PORT",
+        "IDENTITY_ROOT_EMAIL",
+        "IDENTITY_ROOT_PASSWORD",
+    ),
+    "gateway": ("GATEWAY_IDENTITY_ADDR", "REDIS_URL", "SWITCHYARD_PRINCIPAL_KEY", "GATEWAY_HOST"),
+}
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    """The repository root."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def required_env() -> dict[str, tuple[str, ...]]:
+    """The env vars each process requires (see module docstring)."""
+    return REQUIRED_ENV

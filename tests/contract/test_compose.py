@@ -1,0 +1,234 @@
+"""Static checks of compose.yaml (no Docker engine needed): health, builds, replicas, wiring, env."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.unit
+
+# Every service the stack is expected to run. One-shot jobs exit when done, so a healthcheck means nothing
+# for them; dependents wait for `service_completed_successfully` instead.
+EXPECTED_SERVICES = {
+    "postgres",
+    "redis",
+    "nats",
+    "nats-init",
+    "mailpit",
+    "otel-collector",
+    "identity-migrate",
+    "identity",
+    "gateway",
+    "proxy",
+}
+ONE_SHOT = {"identity-migrate", "nats-init"}
+REPLICAS = {"identity": 2, "gateway": 2}
+# Only these reach the host: the single HTTP door and the mail UI. Services talk over the compose network.
+PUBLISHED_PORTS = {"proxy": {8000}, "mailpit": {8025}}
+IDENTITY_GRPC_PORT = 50051
+# Env vars whose value names another compose service, and the service it must name.
+ENV_TARGETS = {
+    "DATABASE_URL": "postgres",
+    "REDIS_URL": "redis",
+    "NATS_URL": "nats",
+    "IDENTITY_SMTP_HOST": "mailpit",
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "otel-collector",
+}
+
+
+@pytest.fixture(scope="module")
+def compose(repo: Path) -> dict[str, Any]:
+    with (repo / "compose.yaml").open(encoding="utf-8") as handle:
+        data: dict[str, Any] = yaml.safe_load(handle)
+    return data
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    result: dict[str, dict[str, Any]] = compose["services"]
+    return result
+
+
+def dockerfile_targets(dockerfile: Path) -> set[str]:
+    """Stage names (`FROM image AS name`) of a Dockerfile."""
+    pattern = re.compile(r"^\s*FROM\s+\S+\s+AS\s+(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
+    return set(pattern.findall(dockerfile.read_text(encoding="utf-8")))
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    """A service's environment as a mapping, whether written as a mapping or a KEY=VALUE list."""
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        return dict(item.split("=", 1) for item in env)
+    return {key: str(value) for key, value in env.items()}
+
+
+def depends_on(service: dict[str, Any]) -> dict[str, str]:
+    """``depends_on`` as {service: condition}; the short list form means ``service_started``."""
+    deps = service.get("depends_on") or {}
+    if isinstance(deps, list):
+        return dict.fromkeys(deps, "service_started")
+    return {name: spec.get("condition", "service_started") for name, spec in deps.items()}
+
+
+def published_ports(service: dict[str, Any]) -> set[int]:
+    ports: set[int] = set()
+    for entry in service.get("ports", []):
+        if isinstance(entry, dict):
+            ports.add(int(entry["published"]))
+        else:
+            ports.add(int(str(entry).rsplit(":", 2)[-2].split("-")[0]))
+    return ports
+
+
+def test_stack_runs_exactly_the_expected_services(services: dict[str, dict[str, Any]]) -> None:
+    assert set(services) == EXPECTED_SERVICES
+
+
+def test_every_long_running_service_has_a_healthcheck(services: dict[str, dict[str, Any]]) -> None:
+    for name in EXPECTED_SERVICES - ONE_SHOT:
+        check = services[name].get("healthcheck") or {}
+        assert not check.get("disable"), name
+        test = check.get("test")
+        assert isinstance(test, list), f"{name}: healthcheck.test must be an exec-form list"
+        assert test[0] in {"CMD", "CMD-SHELL"}, name
+        assert len(test) > 1, name
+
+
+def test_one_shot_jobs_do_not_restart(services: dict[str, dict[str, Any]]) -> None:
+    for name in ONE_SHOT:
+        assert services[name].get("restart") == "no", name
+
+
+def test_every_service_has_an_image_or_a_build(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        assert service.get("image") or service.get("build"), name
+
+
+def test_every_build_target_exists_in_the_dockerfile(services: dict[str, dict[str, Any]], repo: Path) -> None:
+    built = {name: service["build"] for name, service in services.items() if "build" in service}
+    assert {"identity", "identity-migrate", "gateway", "otel-collector"} <= set(built)
+    for name, build in built.items():
+        dockerfile = repo / build.get("context", ".") / build.get("dockerfile", "Dockerfile")
+        assert dockerfile.is_file(), name
+        assert build.get("target") in dockerfile_targets(dockerfile), name
+
+
+def test_services_sharing_an_image_build_the_same_target(services: dict[str, dict[str, Any]]) -> None:
+    # Two services tagging one image from different targets would overwrite each other's image.
+    targets: dict[str, str] = {}
+    for name, service in services.items():
+        if "build" in service and "image" in service:
+            target = service["build"]["target"]
+            assert targets.setdefault(service["image"], target) == target, name
+
+
+def test_replicas(services: dict[str, dict[str, Any]]) -> None:
+    for name, replicas in REPLICAS.items():
+        assert services[name].get("deploy", {}).get("replicas") == replicas, name
+        # A fixed host port on a replicated service would make the second replica fail to start.
+        assert not services[name].get("ports"), name
+
+
+def test_depends_on_chain(services: dict[str, dict[str, Any]]) -> None:
+    identity = depends_on(services["identity"])
+    assert identity["identity-migrate"] == "service_completed_successfully"
+    assert identity["nats-init"] == "service_completed_successfully"
+    for store in ("postgres", "redis", "nats"):
+        assert identity[store] == "service_healthy", store
+    assert depends_on(services["identity-migrate"])["postgres"] == "service_healthy"
+    assert depends_on(services["nats-init"])["nats"] == "service_healthy"
+    assert depends_on(services["gateway"])["identity"] == "service_healthy"
+    assert depends_on(services["proxy"])["gateway"] == "service_healthy"
+
+
+def test_dependency_conditions_match_the_kind_of_service(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        for dependency, condition in depends_on(service).items():
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+            expected = "service_completed_successfully" if dependency in ONE_SHOT else "service_healthy"
+            assert condition == expected, f"{name} -> {dependency}"
+
+
+def test_dependency_graph_has_no_cycles(services: dict[str, dict[str, Any]]) -> None:
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        assert name not in path, f"cycle: {' -> '.join((*path, name))}"
+        if name not in done:
+            for dependency in depends_on(services[name]):
+                visit(dependency, (*path, name))
+            done.add(name)
+
+    for name in services:
+        visit(name, ())
+
+
+def test_only_the_door_and_the_mail_ui_are_published(services: dict[str, dict[str, Any]]) -> None:
+    published = {name: published_ports(service) for name, service in services.items()}
+    assert {name: ports for name, ports in published.items() if ports} == PUBLISHED_PORTS
+
+
+def test_every_process_gets_its_required_env(
+    services: dict[str, dict[str, Any]], required_env: dict[str, tuple[str, ...]]
+) -> None:
+    for process, names in required_env.items():
+        env = environment(services[process])
+        missing = [name for name in names if not env.get(name)]
+        assert not missing, f"{process} lacks {missing}"
+
+
+def test_env_urls_name_the_compose_services(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        for key, value in environment(service).items():
+            if key in ENV_TARGETS:
+                host = urlsplit(value).hostname if "://" in value else value
+                assert host == ENV_TARGETS[key], f"{name}: {key}={value}"
+
+
+def test_gateway_reaches_every_identity_replica_on_the_grpc_port(services: dict[str, dict[str, Any]]) -> None:
+    # Each address is a compose service name; Docker DNS answers it with every replica's address.
+    addrs = environment(services["gateway"])["GATEWAY_IDENTITY_ADDR"].split(",")
+    assert addrs == [f"identity:{IDENTITY_GRPC_PORT}"]
+    assert environment(services["identity"])["IDENTITY_GRPC_PORT"] == str(IDENTITY_GRPC_PORT)
+
+
+def test_identity_and_gateway_share_one_principal_key(services: dict[str, dict[str, Any]]) -> None:
+    keys = {environment(services[name])["SWITCHYARD_PRINCIPAL_KEY"] for name in ("identity", "gateway")}
+    assert len(keys) == 1
+
+
+def test_nats_runs_jetstream_on_a_volume(services: dict[str, dict[str, Any]], repo: Path) -> None:
+    config = (repo / "deploy/nats/nats-server.conf").read_text(encoding="utf-8")
+    store = re.search(r"store_dir:\s*(\S+)", config)
+    assert "jetstream" in config
+    assert store is not None
+    volumes = services["nats"]["volumes"]
+    named = [volume.split(":") for volume in volumes if not volume.startswith(".")]
+    assert any(store.group(1).startswith(target) for _, target, *_ in named), volumes
+
+
+def test_bind_mounted_files_exist(services: dict[str, dict[str, Any]], repo: Path) -> None:
+    for name, service in services.items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                assert (repo / source).exists(), f"{name}: {source}"
+
+
+def test_stream_configs_stay_under_their_service_prefix(repo: Path) -> None:
+    streams = {
+        path.stem: json.loads(path.read_text(encoding="utf-8"))
+        for path in (repo / "deploy/nats/streams").glob("*.json")
+    }
+    assert streams["identity"]["name"] == "IDENTITY"
+    assert streams["identity"]["subjects"] == ["identity.>"]
+    for service, config in streams.items():
+        assert config["name"] == service.upper(), service
+        assert all(subject.startswith(f"{service}.") for subject in config["subjects"]), service
