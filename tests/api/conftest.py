@@ -1,0 +1,216 @@
+"""Cross-service HTTP tests: identity (real gRPC, PostgreSQL, Redis, NATS) behind in-process gateways.
+
+Identity gets a database of its own for this run, so its root tenant and root owner are the ones
+created here with a known password (the root tenant is created once per database). Two gateway apps
+share Redis and identity, standing in for two replicas.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy.engine import make_url
+from switchyard.gateway.app import create_app
+from switchyard.gateway.config import Settings as GatewaySettings
+from switchyard.testing import SmtpSink
+
+ROOT_EMAIL = "root@api-tests.switchyard.test"
+ROOT_PASSWORD = "root-Passw0rd-api-tests"
+PASSWORD = "correct-Horse-9"
+_TOKEN_LINE = re.compile(r"^Token: (\S+)$", re.MULTILINE)
+
+
+def _plain_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+async def api_database_url(database_url: str) -> AsyncIterator[str]:
+    """A fresh database on the run's PostgreSQL server, dropped at the end."""
+    name = f"sy_api_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(_plain_url(database_url))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    admin = await asyncpg.connect(_plain_url(database_url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def identity_addr(
+    api_database_url: str, redis_url: str, nats_url: str, principal_key: bytes, smtp_sink: SmtpSink
+) -> AsyncIterator[str]:
+    """identity's gRPC address, served in this process on a free port."""
+    from switchyard.identity import server
+    from switchyard.identity.config import Settings as IdentitySettings
+
+    settings = IdentitySettings(
+        database_url=api_database_url,
+        redis_url=redis_url,
+        nats_url=nats_url,
+        principal_key=principal_key,
+        smtp_host=smtp_sink.host,
+        smtp_port=smtp_sink.port,
+        app_url="http://gateway.test",
+        root_email=ROOT_EMAIL,
+        root_password=ROOT_PASSWORD,
+    )
+    await server.migrate(settings)
+    running = await server.start(settings, port=0)
+    try:
+        yield running.address
+    finally:
+        await running.stop()
+
+
+def gateway_settings(
+    identity_addr: str, redis_url: str, principal_key: bytes, **overrides: Any
+) -> GatewaySettings:
+    """Gateway settings for tests; the client IP comes from X-Forwarded-For so tests can pick one."""
+    values: dict[str, Any] = {
+        "identity_addr": identity_addr,
+        "redis_url": redis_url,
+        "principal_key": principal_key,
+        "trust_proxy": True,
+        "auth_rate_limit_per_minute": 100_000,
+        "cors_origins": "http://app.example",
+    }
+    values.update(overrides)
+    return GatewaySettings(**values)
+
+
+@pytest.fixture(scope="session")
+async def gateway(
+    identity_addr: str, redis_url: str, principal_key: bytes
+) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP client of gateway replica A."""
+    app = create_app(gateway_settings(identity_addr, redis_url, principal_key))
+    async with AsyncTestClient(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def gateway_b(
+    identity_addr: str, redis_url: str, principal_key: bytes
+) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP client of gateway replica B (same identity and Redis, its own in-process caches)."""
+    app = create_app(gateway_settings(identity_addr, redis_url, principal_key))
+    async with AsyncTestClient(app) as client:
+        yield client
+
+
+def unique_email(tag: str) -> str:
+    """An email no other test (or run) uses."""
+    return f"{tag}-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def bearer(token: str, tenant_id: str | None = None) -> dict[str, str]:
+    """Authorization (and optionally X-Tenant-ID) headers."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if tenant_id is not None:
+        headers["X-Tenant-ID"] = tenant_id
+    return headers
+
+
+def mailed_token(message: Any) -> str:
+    """The token a mail from identity carries on its ``Token:`` line."""
+    body = message.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else message.get_content()
+    found = _TOKEN_LINE.search(text)
+    assert found, f"no token in mail {message['Subject']!r}"
+    return found.group(1)
+
+
+@dataclass
+class Session:
+    """A signed-in user as the tests use them."""
+
+    email: str
+    access: str
+    refresh: str
+    user_id: str
+    tenant_id: str
+    body: dict[str, Any]
+
+    def headers(self, tenant_id: str | None = None) -> dict[str, str]:
+        """Auth headers scoped to ``tenant_id`` (the personal tenant by default)."""
+        return bearer(self.access, tenant_id or self.tenant_id)
+
+
+def _session(email: str, body: dict[str, Any]) -> Session:
+    personal = next(m for m in body["memberships"] if m["role"] == "owner" and not m["isRoot"])
+    return Session(
+        email=email,
+        access=body["accessToken"],
+        refresh=body["refreshToken"],
+        user_id=body["user"]["id"],
+        tenant_id=personal["tenantId"],
+        body=body,
+    )
+
+
+class Api:
+    """Helpers bound to one gateway client (test modules cannot import conftest under importlib)."""
+
+    PASSWORD = PASSWORD
+    ROOT_EMAIL = ROOT_EMAIL
+    ROOT_PASSWORD = ROOT_PASSWORD
+    bearer = staticmethod(bearer)
+    unique_email = staticmethod(unique_email)
+    mailed_token = staticmethod(mailed_token)
+
+    def __init__(self, client: httpx.AsyncClient, smtp: SmtpSink) -> None:
+        self.client = client
+        self.smtp = smtp
+
+    async def register(self, tag: str = "user", **extra: Any) -> Session:
+        """Register a fresh user and return its session."""
+        email = unique_email(tag)
+        payload = {"email": email, "password": PASSWORD, "displayName": f"{tag.title()} Tester", **extra}
+        response = await self.client.post("/api/auth/register", json=payload)
+        assert response.status_code == 201, response.text
+        return _session(email, response.json())
+
+    async def login(self, email: str, password: str = PASSWORD) -> httpx.Response:
+        """POST /api/auth/login."""
+        return await self.client.post("/api/auth/login", json={"email": email, "password": password})
+
+    async def login_root(self) -> Session:
+        """Sign in as the root tenant's owner; ``tenant_id`` is then the root tenant."""
+        response = await self.login(ROOT_EMAIL, ROOT_PASSWORD)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        root = next(m for m in body["memberships"] if m["isRoot"])
+        return Session(
+            ROOT_EMAIL, body["accessToken"], body["refreshToken"], body["user"]["id"], root["tenantId"], body
+        )
+
+    async def mail_token(self, *, to: str, subject_contains: str) -> str:
+        """Wait for identity's mail to ``to`` and return its token."""
+        message = await self.smtp.wait_for(to=to, subject_contains=subject_contains)
+        return mailed_token(message)
+
+
+@pytest.fixture
+def api(gateway: httpx.AsyncClient, smtp_sink: SmtpSink) -> Api:
+    """Helpers on gateway replica A."""
+    return Api(gateway, smtp_sink)
+
+
+@pytest.fixture
+def api_b(gateway_b: httpx.AsyncClient, smtp_sink: SmtpSink) -> Api:
+    """Helpers on gateway replica B."""
+    return Api(gateway_b, smtp_sink)

@@ -1,0 +1,186 @@
+"""Gateway edges against the real stack: bad input, headers, CORS, rate limits, readiness, OpenAPI."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from litestar.testing import AsyncTestClient
+from switchyard.gateway.app import create_app
+from switchyard.gateway.config import Settings
+from switchyard.testing import free_port
+
+pytestmark = pytest.mark.integration
+
+EXPECTED_OPERATIONS = {
+    ("POST", "/api/auth/register"): "Register",
+    ("POST", "/api/auth/login"): "Login",
+    ("POST", "/api/auth/refresh"): "RefreshToken",
+    ("POST", "/api/auth/verify-email"): "VerifyEmail",
+    ("POST", "/api/auth/resend-verification"): "ResendVerification",
+    ("POST", "/api/auth/forgot-password"): "ForgotPassword",
+    ("POST", "/api/auth/reset-password"): "ResetPassword",
+    ("GET", "/api/auth/me"): "GetMe",
+    ("POST", "/api/auth/logout"): "Logout",
+    ("POST", "/api/auth/change-password"): "ChangePassword",
+    ("POST", "/api/auth/accept-invitation"): "AcceptInvitation",
+    ("GET", "/api/tenant/members"): "ListMembers",
+    ("POST", "/api/tenant/members/invite"): "InviteMember",
+    ("DELETE", "/api/tenant/members/{userId}"): "RemoveMember",
+    ("PATCH", "/api/tenant/members/{userId}/role"): "ChangeMemberRole",
+    ("POST", "/api/tenant/members/{userId}/transfer-ownership"): "TransferOwnership",
+    ("GET", "/api/messages"): "ListMessages",
+    ("GET", "/api/messages/unread-count"): "GetUnreadCount",
+    ("PATCH", "/api/messages/{messageId}/read"): "MarkMessageRead",
+    ("GET", "/api/admin/api-keys"): "ListApiKeys",
+    ("POST", "/api/admin/api-keys"): "CreateApiKey",
+    ("DELETE", "/api/admin/api-keys/{keyId}"): "DeleteApiKey",
+    ("GET", "/api/org/{orgId}/keys"): "ListOrgKeys",
+    ("POST", "/api/org/{orgId}/keys"): "CreateOrgKey",
+    ("DELETE", "/api/org/{orgId}/keys/{keyId}"): "RevokeOrgKey",
+    ("GET", "/health"): "Health",
+    ("GET", "/readyz"): "Ready",
+    ("GET", "/api/version"): "GetVersion",
+}
+
+
+async def test_bad_json_missing_fields_and_wrong_types_are_400_naming_the_field(api) -> None:
+    malformed = await api.client.post(
+        "/api/auth/login", content=b'{"email": ', headers={"Content-Type": "application/json"}
+    )
+    assert (malformed.status_code, malformed.json()) == (400, {"error": "invalid JSON body"})
+    missing = await api.client.post("/api/auth/login", json={"email": "a@example.com"})
+    assert (missing.status_code, missing.json()) == (400, {"error": "password is required"})
+    empty = await api.client.post("/api/auth/reset-password", json={"token": "t", "newPassword": ""})
+    assert (empty.status_code, empty.json()) == (400, {"error": "newPassword is required"})
+    wrong = await api.client.post("/api/auth/login", json={"email": 42, "password": "x"})
+    assert (wrong.status_code, wrong.json()) == (400, {"error": "email must be a string"})
+    not_object = await api.client.post("/api/auth/login", json=["a"])
+    assert (not_object.status_code, not_object.json()) == (
+        400,
+        {"error": "request body must be a JSON object"},
+    )
+    too_big = await api.client.post(
+        "/api/auth/login", content=b" " * (2 * 1024 * 1024), headers={"Content-Type": "application/json"}
+    )
+    assert too_big.status_code == 413
+    assert set(too_big.json()) == {"error"}
+
+
+async def test_unknown_fields_are_ignored(api) -> None:
+    session = await api.register("extra")
+    response = await api.client.post(
+        "/api/auth/login", json={"email": session.email, "password": api.PASSWORD, "rememberMe": True}
+    )
+    assert response.status_code == 200
+
+
+async def test_every_response_carries_request_id_and_api_version(api) -> None:
+    ok = await api.client.get("/health", headers={"X-Request-ID": "trace-123.A_b"})
+    assert (ok.status_code, ok.json()) == (200, {"status": "ok"})
+    assert ok.headers["X-Request-ID"] == "trace-123.A_b"
+    assert ok.headers["X-API-Version"] == "1.00"
+
+    for response in (
+        await api.client.get("/api/auth/me"),
+        await api.client.get("/no/such/route"),
+        await api.client.delete("/health"),
+        await api.client.post("/api/auth/login", json={}),
+    ):
+        assert response.headers["X-API-Version"] == "1.00"
+        assert 8 <= len(response.headers["X-Request-ID"]) <= 128
+        assert set(response.json()) == {"error"}
+    assert (await api.client.get("/no/such/route")).json() == {"error": "not found"}
+
+    hostile = await api.client.get("/health", headers={"X-Request-ID": "x" * 129})
+    assert hostile.headers["X-Request-ID"] != "x" * 129
+    injected = await api.client.get("/health", headers={"X-Request-ID": "a b<script>"})
+    assert injected.headers["X-Request-ID"].isalnum()
+
+
+async def test_cors_allows_the_tenant_header_and_exposes_ours(api) -> None:
+    preflight = await api.client.options(
+        "/api/auth/me",
+        headers={
+            "Origin": "http://app.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "Authorization, X-Tenant-ID",
+        },
+    )
+    assert preflight.status_code in (200, 204)
+    allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert {"authorization", "content-type", "x-tenant-id"} <= {h.strip() for h in allowed.split(",")}
+    actual = await api.client.get("/health", headers={"Origin": "http://app.example"})
+    exposed = {h.strip().lower() for h in actual.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"x-request-id", "x-api-version"} <= exposed
+
+
+async def test_auth_routes_are_rate_limited_per_client_ip(identity_addr, redis_url, principal_key) -> None:
+    settings = Settings(
+        identity_addr=identity_addr,
+        redis_url=redis_url,
+        principal_key=principal_key,
+        trust_proxy=True,
+        auth_rate_limit_per_minute=3,
+    )
+    ip = f"198.51.100.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:6]}"
+    body = {"email": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "password": "whatever-123"}
+    async with AsyncTestClient(create_app(settings)) as client:
+        allowed = 0
+        limited = None
+        # A minute boundary may reset the window once, so give it room for two windows.
+        for _ in range(2 * 3 + 1):
+            response = await client.post("/api/auth/login", json=body, headers={"X-Forwarded-For": ip})
+            if response.status_code == 429:
+                limited = response
+                break
+            allowed += 1
+        assert limited is not None
+        assert limited.json() == {"error": "too many requests"}
+        assert 1 <= int(limited.headers["Retry-After"]) <= 61
+        assert allowed >= 3
+        other = await client.post("/api/auth/login", json=body, headers={"X-Forwarded-For": ip + "-other"})
+        assert other.status_code != 429
+
+
+async def test_readyz_follows_identity_health(api, redis_url, principal_key) -> None:
+    ready = await api.client.get("/readyz")
+    assert (ready.status_code, ready.json()) == (200, {"status": "ok"})
+    dead = Settings(
+        identity_addr=f"127.0.0.1:{free_port()}", redis_url=redis_url, principal_key=principal_key
+    )
+    async with AsyncTestClient(create_app(dead)) as client:
+        down = await client.get("/readyz")
+        assert (down.status_code, down.json()) == (503, {"error": "identity unavailable"})
+        login = await client.post("/api/auth/login", json={"email": "a@example.com", "password": "x-123456"})
+        assert (login.status_code, login.json()) == (503, {"error": "service unavailable"})
+
+
+async def test_version_route(api) -> None:
+    response = await api.client.get("/api/version")
+    assert response.status_code == 200
+    assert response.json()["version"] == "1.00"
+    assert isinstance(response.json()["copyright"], str)
+
+
+async def test_openapi_lists_every_route_with_its_seed_description(api) -> None:
+    document = (await api.client.get("/api/docs/openapi.json")).json()
+    found = {
+        (method.upper(), path): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    assert {key: op["operationId"] for key, op in found.items()} == EXPECTED_OPERATIONS
+    assert all(op.get("description") for op in found.values())
+    assert found[("POST", "/api/auth/login")]["description"] == (
+        "Authenticates a user with email and password. Returns JWT access and refresh tokens. "
+        "Account is locked for 15 minutes after 5 consecutive failed attempts."
+    )
+    assert found[("DELETE", "/api/admin/api-keys/{keyId}")]["description"] == (
+        "Soft-deletes an API key. The key immediately stops working for authentication. "
+        "This cannot be undone."
+    )
+    page = await api.client.get("/api/docs")
+    assert page.status_code == 200
+    assert "text/html" in page.headers["Content-Type"]
