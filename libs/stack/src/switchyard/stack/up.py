@@ -1,0 +1,170 @@
+"""``just up``: the stack, migrations, identity and the gateway; Ctrl-C stops everything it started.
+
+Ports come from ``GATEWAY_PORT`` (8000) and ``IDENTITY_GRPC_PORT`` (50051). With ``DATABASE_URL``,
+``REDIS_URL`` and ``NATS_URL`` set those servers are used instead of the embedded ones; with
+``IDENTITY_SMTP_HOST`` set that relay is used instead of the local mail sink.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from types import FrameType
+
+from switchyard.stack._children import Child, grpc_serving, http_ok, spawn, stop_children, wait_healthy
+from switchyard.stack._mailsink import MailDirSink
+from switchyard.stack._migrate import migrate_all, service_env
+from switchyard.stack._paths import StackPaths, find_project_root
+from switchyard.stack._proc import LOOPBACK
+from switchyard.stack._secrets import DevSecrets, load_or_create_secrets
+from switchyard.stack._stack import start_stack, stop_stack
+from switchyard.stack._urls import StackUrls, urls_from_env
+
+READY_LINE = "ready: Switchyard is up (Ctrl-C stops it)"
+HEALTH_TIMEOUT = 60.0
+
+
+class _Shutdown(BaseException):
+    """Raised from the signal handler so a stop request interrupts whatever phase is running."""
+
+
+def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    # Later signals are ignored: the cleanup already under way has its own timeouts.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise _Shutdown(signum)
+
+
+@dataclass
+class _Up:
+    paths: StackPaths
+    gateway_port: int = field(default_factory=lambda: int(os.environ.get("GATEWAY_PORT", "8000")))
+    identity_port: int = field(default_factory=lambda: int(os.environ.get("IDENTITY_GRPC_PORT", "50051")))
+    started_servers: tuple[str, ...] = ()
+    children: list[Child] = field(default_factory=list)
+    mail: MailDirSink | None = None
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.gateway_port}"
+
+    def servers(self) -> StackUrls:
+        configured = urls_from_env()
+        if configured is not None:
+            return configured
+        result = start_stack(self.paths)
+        self.started_servers = result.started
+        return result.urls
+
+    def service_env(self, urls: StackUrls, dev: DevSecrets) -> dict[str, str]:
+        env = service_env(urls)
+        env.setdefault("SWITCHYARD_PRINCIPAL_KEY", dev.principal_key)
+        env.setdefault("IDENTITY_ROOT_EMAIL", dev.root_email)
+        env.setdefault("IDENTITY_ROOT_PASSWORD", dev.root_password)
+        env.setdefault("IDENTITY_APP_URL", self.gateway_url)
+        env.update(IDENTITY_GRPC_HOST=LOOPBACK, IDENTITY_GRPC_PORT=str(self.identity_port))
+        env.update(GATEWAY_HOST=LOOPBACK, GATEWAY_PORT=str(self.gateway_port))
+        env.update(GATEWAY_IDENTITY_ADDR=f"{LOOPBACK}:{self.identity_port}")
+        if not env.get("IDENTITY_SMTP_HOST"):
+            self.mail = MailDirSink(self.paths.mail)
+            self.mail.start()
+            env.update(IDENTITY_SMTP_HOST=self.mail.host, IDENTITY_SMTP_PORT=str(self.mail.port))
+        return env
+
+    def start(self) -> DevSecrets:
+        self.paths.ensure()
+        urls = self.servers()
+        dev = load_or_create_secrets(self.paths.secrets_file)
+        env = self.service_env(urls, dev)
+        migrate_all(urls, extra_env=env)
+        root = find_project_root()
+        identity = spawn(
+            "identity",
+            [sys.executable, "-m", "switchyard.identity", "serve"],
+            env=env,
+            log=self.paths.logs / "identity.log",
+            cwd=root,
+        )
+        self.children.append(identity)
+        address = f"{LOOPBACK}:{self.identity_port}"
+        wait_healthy(identity, lambda: grpc_serving(address), timeout=HEALTH_TIMEOUT, what="gRPC health")
+        gateway = spawn(
+            "gateway",
+            [sys.executable, "-m", "switchyard.gateway"],
+            env=env,
+            log=self.paths.logs / "gateway.log",
+            cwd=root,
+        )
+        self.children.append(gateway)
+        health = f"{self.gateway_url}/health"
+        wait_healthy(gateway, lambda: http_ok(health), timeout=HEALTH_TIMEOUT, what="GET /health")
+        return DevSecrets(
+            principal_key=env["SWITCHYARD_PRINCIPAL_KEY"],
+            root_email=env["IDENTITY_ROOT_EMAIL"],
+            root_password=env["IDENTITY_ROOT_PASSWORD"],
+        )
+
+    def banner(self, dev: DevSecrets) -> str:
+        mail = (
+            f"{self.paths.mail} (SMTP {self.mail.host}:{self.mail.port})"
+            if self.mail
+            else "IDENTITY_SMTP_HOST"
+        )
+        return "\n".join(
+            [
+                f"  gateway        {self.gateway_url}",
+                f"  OpenAPI        {self.gateway_url}/api/docs",
+                f"  identity gRPC  {LOOPBACK}:{self.identity_port}",
+                # Printed on purpose: the developer asked for a local stack and needs to log in.
+                f"  root owner     {dev.root_email} / {dev.root_password}",
+                f"  mail           {mail}",
+                f"  logs           {self.paths.logs}",
+                READY_LINE,
+            ]
+        )
+
+    def watch(self) -> int:
+        """Block until a child exits on its own (returns 1); a signal interrupts with ``_Shutdown``."""
+        while True:
+            for child in self.children:
+                code = child.process.poll()
+                if code is not None:
+                    print(f"{child.name} exited with {code}; see {child.log}", file=sys.stderr, flush=True)
+                    return 1
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        stop_children(self.children)
+        if self.mail is not None:
+            self.mail.stop()
+        if self.started_servers:
+            stop_stack(self.paths, names=self.started_servers)
+
+
+def main() -> int:
+    """Run until SIGINT/SIGTERM; returns 0 on a requested stop, 1 when something failed."""
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    up = _Up(paths=StackPaths.resolve())
+    code = 1
+    try:
+        dev = up.start()
+        print(up.banner(dev), flush=True)
+        code = up.watch()
+    except _Shutdown:
+        code = 0
+    except (RuntimeError, TimeoutError, subprocess.CalledProcessError) as exc:
+        print(f"just up failed: {exc}", file=sys.stderr, flush=True)
+    finally:
+        print("stopping ...", file=sys.stderr, flush=True)
+        up.stop()
+        print("stopped", file=sys.stderr, flush=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
