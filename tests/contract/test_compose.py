@@ -232,3 +232,15 @@ def test_stream_configs_stay_under_their_service_prefix(repo: Path) -> None:
     for service, config in streams.items():
         assert config["name"] == service.upper(), service
         assert all(subject.startswith(f"{service}.") for subject in config["subjects"]), service
+
+
+def test_identity_stream_config_matches_what_the_service_ensures(repo: Path) -> None:
+    # The service calls ensure_stream itself; the reviewed config and the code must describe one stream.
+    from switchyard.identity import events
+
+    config = json.loads((repo / "deploy/nats/streams/identity.json").read_text(encoding="utf-8"))
+    assert config["name"] == events.STREAM
+    assert config["subjects"] == list(events.SUBJECTS)
+    # bus.ensure_stream's defaults: 120 s dedupe window, no age limit.
+    assert config["duplicate_window"] == 120 * 10**9
+    assert config["max_age"] == 0
