@@ -1,0 +1,165 @@
+"""Composition root: wires PostgreSQL, Redis, NATS, the domain services and the gRPC server."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import nats.aio.client
+import redis.asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine
+from switchyard.bus import OutboxRelay, connect, ensure_stream
+from switchyard.db.engine import create_engine, create_session_factory
+from switchyard.db.migrations import upgrade
+from switchyard.db.redis import create_redis
+from switchyard.grpckit.server import RunningServer, start_server
+from switchyard.identity.config import Settings
+from switchyard.identity.db.base import SCHEMA
+from switchyard.identity.db.models import outbox
+from switchyard.identity.domain.common import Clock, utcnow
+from switchyard.identity.domain.context import Deps
+from switchyard.identity.domain.tenants.bootstrap import BootstrapResult, bootstrap
+from switchyard.identity.domain.tokens.issuer import TokenIssuer
+from switchyard.identity.domain.tokens.keys import derive_kek, normalize_kek
+from switchyard.identity.domain.tokens.repository import load_keys
+from switchyard.identity.events import STREAM, SUBJECTS, OutboxEvents
+from switchyard.identity.limits import RedisRateLimiter
+from switchyard.identity.mail import SmtpMailer
+from switchyard.identity.rpc import SERVICE_NAME, IdentityServicer, Services, add_to_server
+from switchyard.obs import get_logger
+
+MIGRATIONS = Path(__file__).parent / "db" / "migrations"
+log = get_logger(__name__)
+
+
+@dataclass
+class IdentityServer:
+    """A running identity service and everything it must close on the way out.
+
+    Attributes:
+        running: The gRPC server.
+        deps: The collaborators the domain services were built with.
+        bootstrap: What this start created (root tenant, generated root password).
+    """
+
+    running: RunningServer
+    deps: Deps
+    bootstrap: BootstrapResult
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, repr=False)
+
+    @property
+    def address(self) -> str:
+        """``host:port`` to dial."""
+        return self.running.address
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        return self.running.port
+
+    async def close(self) -> None:
+        """Stop the outbox relay and close NATS, Redis and PostgreSQL (server already stopped)."""
+        closers, self._closers = self._closers, []
+        await _close_all(closers)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Graceful stop: health NOT_SERVING, drain calls for ``grace`` seconds, then close the pools."""
+        await self.running.stop(grace)
+        await self.close()
+
+
+async def _close_all(closers: list[Callable[[], Awaitable[None]]]) -> None:
+    for closer in closers:
+        try:
+            await closer()
+        except Exception:
+            log.exception("identity shutdown step failed")
+
+
+def key_encryption_key(settings: Settings) -> bytes:
+    """The AES-256 key that protects signing keys: configured, or derived from the principal key."""
+    if settings.key_encryption_key:
+        return normalize_kek(settings.key_encryption_key)
+    return derive_kek(settings.principal_key)
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply identity's pending migrations (safe to run from several processes at once)."""
+    await upgrade(url=settings.database_url, script_location=MIGRATIONS, schema=SCHEMA)
+
+
+async def _close_nats(client: nats.aio.client.Client) -> None:
+    with contextlib.suppress(Exception):
+        await client.drain()
+
+
+async def start(settings: Settings, *, port: int | None = None, clock: Clock | None = None) -> IdentityServer:
+    """Bootstrap (root tenant, owner, signing key), start the outbox relay and serve gRPC.
+
+    Args:
+        settings: The service configuration.
+        port: Overrides ``settings.grpc_port`` (0 picks a free port).
+        clock: The domain's notion of now; tests pass a controllable one.
+
+    Returns:
+        The running server. It does not migrate: call ``migrate`` first.
+    """
+    now = clock or utcnow
+    closers: list[Callable[[], Awaitable[None]]] = []
+    try:
+        engine: AsyncEngine = create_engine(settings.database_url, application_name="identity")
+        closers.append(engine.dispose)
+        sessions = create_session_factory(engine)
+        cache: redis.asyncio.Redis = create_redis(settings.redis_url)
+        closers.append(cache.aclose)
+        nc = await connect(settings.nats_url, name="identity")
+        closers.append(lambda: _close_nats(nc))
+        js = nc.jetstream()
+        await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
+        events = OutboxEvents()
+        kek = key_encryption_key(settings)
+        result = await bootstrap(
+            sessions,
+            clock=now,
+            events=events,
+            kek=kek,
+            root_email=settings.root_email,
+            root_password=settings.root_password,
+            root_tenant_name=settings.root_tenant_name,
+        )
+        async with sessions() as s:
+            keys = await load_keys(s, kek=kek)
+        issuer = TokenIssuer(
+            keys=keys,
+            clock=now,
+            access_ttl=timedelta(minutes=settings.access_ttl_minutes),
+            refresh_ttl=timedelta(days=settings.refresh_ttl_days),
+        )
+        deps = Deps(
+            sessions=sessions,
+            clock=now,
+            tokens=issuer,
+            events=events,
+            mailer=SmtpMailer(host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from),
+            limiter=RedisRateLimiter(cache),
+            app_url=settings.app_url,
+        )
+        relay = OutboxRelay(session_factory=sessions, table=outbox, js=js)
+        relay.start()
+        # Closers run in reverse: the relay stops before NATS and PostgreSQL close.
+        closers.append(relay.stop)
+        running = await start_server(
+            name="identity",
+            servicers=[(add_to_server, IdentityServicer(Services.build(deps)))],
+            service_names=[SERVICE_NAME],
+            principal_key=settings.principal_key,
+            host=settings.grpc_host,
+            port=settings.grpc_port if port is None else port,
+        )
+    except BaseException:
+        await _close_all(closers[::-1])
+        raise
+    return IdentityServer(running=running, deps=deps, bootstrap=result, _closers=closers[::-1])
