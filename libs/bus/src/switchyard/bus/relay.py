@@ -50,13 +50,18 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
 
     async def relay_once(self) -> int:
-        """Publish one batch of pending rows.
+        """Publish one batch of pending rows, oldest first.
 
         Returns:
             How many rows this call published (rows claimed by another relay are not counted).
+
+        Raises:
+            Exception: The first publish error, after the rows published before it were marked.
+                The failed row and the rest of the batch stay pending for the next pass.
         """
         table = self._table
         published: list[int] = []
+        failure: Exception | None = None
         async with self._session_factory() as session, session.begin():
             rows = (
                 await session.execute(
@@ -67,16 +72,21 @@ class OutboxRelay:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            try:
-                for row in rows:
+            for row in rows:
+                try:
                     await publish(self._js, row.subject, row.payload, msg_id=row.msg_id, headers=row.headers)
-                    published.append(row.id)
-            finally:
-                # Even when NATS fails mid-batch, record what did get out so it is not sent again.
-                if published:
-                    await session.execute(
-                        update(table).where(table.c.id.in_(published)).values(published_at=func.now())
-                    )
+                except Exception as exc:
+                    # Usually NATS is unreachable and every other row would fail (slowly) too: stop
+                    # here, but still commit what did get out so it is not sent again.
+                    failure = exc
+                    break
+                published.append(row.id)
+            if published:
+                await session.execute(
+                    update(table).where(table.c.id.in_(published)).values(published_at=func.now())
+                )
+        if failure is not None:
+            raise failure
         return len(published)
 
     async def _run(self) -> None:
