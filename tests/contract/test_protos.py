@@ -2,6 +2,7 @@
 
 Rules are named by their buf lint ids, and files that protos/buf.yaml exempts from a rule (``ignore`` or
 ``ignore_only``) are exempt here too, so this test and `buf lint` never disagree about an exception.
+One deliberate difference: buf also accepts ``<Service><Rpc>Request``; our house style is ``<Rpc>Request``.
 """
 
 from __future__ import annotations
