@@ -1,4 +1,4 @@
-"""Login over real gRPC: identical failures, lockout after five failures on a controlled clock, deactivation."""
+"""Login over real gRPC: identical failures, lockout on a controlled clock, deactivation."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ async def test_login_returns_session_and_stamps_last_login(identity) -> None:
     response = await identity.call("Login", login(account.email.upper(), identity.password))
     assert response.user.id == account.user_id
     assert response.user.HasField("last_login_at")
-    assert response.tokens.access_token and response.tokens.refresh_token
+    assert response.tokens.access_token
+    assert response.tokens.refresh_token
     assert [m.tenant_id for m in response.memberships] == [account.tenant_id]
 
 
@@ -128,8 +129,8 @@ async def test_expired_lock_set_in_the_database_lets_the_right_password_in(ident
     async with db.begin() as conn:
         await conn.execute(
             text(
-                "UPDATE identity.users SET failed_login_attempts = 5, locked_until = now() - interval '1 second'"
-                " WHERE email = :e"
+                "UPDATE identity.users SET failed_login_attempts = 5,"
+                " locked_until = now() - interval '1 second' WHERE email = :e"
             ),
             {"e": account.email},
         )
