@@ -171,3 +171,28 @@ async def root_tenant_id(identity_server: IdentityServer, db: AsyncEngine) -> st
         value = await conn.scalar(text("SELECT id FROM identity.tenants WHERE is_root"))
     assert value is not None
     return str(value)
+
+
+@pytest.fixture(scope="session")
+async def root_owner_id(root_tenant_id: str, db: AsyncEngine) -> str:
+    """The root tenant's owner (created by bootstrap)."""
+    async with db.connect() as conn:
+        value = await conn.scalar(
+            text("SELECT user_id FROM identity.memberships WHERE tenant_id = :t AND role = 'owner'"),
+            {"t": root_tenant_id},
+        )
+    assert value is not None
+    return str(value)
+
+
+@pytest.fixture(scope="session")
+def root_admin(root_tenant_id: str, root_owner_id: str) -> Principal:
+    """The root owner as the gateway would present them on an admin route."""
+    return Principal(
+        kind="user",
+        user_id=root_owner_id,
+        tenant_id=root_tenant_id,
+        role="owner",
+        is_root=True,
+        token_id="root",
+    )
