@@ -244,3 +244,14 @@ def test_identity_stream_config_matches_what_the_service_ensures(repo: Path) -> 
     # bus.ensure_stream's defaults: 120 s dedupe window, no age limit.
     assert config["duplicate_window"] == 120 * 10**9
     assert config["max_age"] == 0
+
+
+def test_image_codegen_uses_the_locked_grpcio_tools(repo: Path) -> None:
+    # The Dockerfile's codegen stage installs grpcio-tools outside uv; it must match the workspace pin.
+    import tomllib
+
+    dev = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["dependency-groups"]["dev"]
+    pinned = next(dep.split("==")[1] for dep in dev if dep.startswith("grpcio-tools=="))
+    arg = re.search(r"^ARG GRPCIO_TOOLS_VERSION=(\S+)$", (repo / "Dockerfile").read_text(), re.MULTILINE)
+    assert arg is not None
+    assert arg.group(1) == pinned
