@@ -19,6 +19,8 @@ from switchyard.db.engine import async_url, create_engine, create_session_factor
         ("postgresql+psycopg://u@h/d", "postgresql+asyncpg://u@h/d"),
         ("postgresql+asyncpg://u@h/d", "postgresql+asyncpg://u@h/d"),
         ("sqlite:///x.db", "sqlite:///x.db"),
+        ("postgresql://u@h/d?sslmode=require", "postgresql+asyncpg://u@h/d?ssl=require"),
+        ("postgresql://u@h/d?a=1&sslmode=disable", "postgresql+asyncpg://u@h/d?a=1&ssl=disable"),
     ],
 )
 def test_async_url(url: str, expected: str) -> None:

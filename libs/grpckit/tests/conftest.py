@@ -10,6 +10,7 @@ from typing import Any
 import grpc
 import grpc.aio
 import pytest
+from opentelemetry import trace
 from switchyard.grpckit import errors
 from switchyard.grpckit.client import create_channel
 from switchyard.grpckit.principal import get_principal
@@ -28,7 +29,12 @@ class Probe:
 
     async def whoami(self, request: bytes, context: Any) -> bytes:
         self.calls += 1
-        body = {**asdict(get_principal()), "request_id": request_id_var.get(), "label": self.label}
+        body = {
+            **asdict(get_principal()),
+            "request_id": request_id_var.get(),
+            "label": self.label,
+            "trace_id": format(trace.get_current_span().get_span_context().trace_id, "032x"),
+        }
         return json.dumps(body).encode()
 
     async def fail(self, request: bytes, context: Any) -> bytes:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import grpc
 import grpc.aio
 import pytest
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from switchyard.grpckit.client import call_metadata
 from switchyard.grpckit.interceptors import GRPC_CODES
 from switchyard.grpckit.principal import METADATA_KEY, USER, Principal, PrincipalSigner
@@ -168,3 +172,14 @@ async def test_expired_principal_message_says_so(channel: grpc.aio.Channel, prin
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await _whoami(channel, ((METADATA_KEY, _expired(principal_key)),))
     assert caught.value.details() == "principal expired"
+
+
+async def test_trace_context_crosses_the_call(channel: grpc.aio.Channel) -> None:
+    trace_id = int(uuid.uuid4().hex, 16)
+    parent = SpanContext(trace_id=trace_id, span_id=0x42, is_remote=False, trace_flags=TraceFlags(1))
+    token = otel_context.attach(trace.set_span_in_context(NonRecordingSpan(parent)))
+    try:
+        seen = await _whoami(channel)
+    finally:
+        otel_context.detach(token)
+    assert seen["trace_id"] == format(trace_id, "032x")

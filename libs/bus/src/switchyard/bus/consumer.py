@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 
 import nats.errors
@@ -88,7 +89,10 @@ async def run_consumer(
             for msg in messages:
                 await _handle(msg, handler, name)
     finally:
-        await subscription.unsubscribe()
+        # The durable consumer stays on the server; only this client's interest ends. A closed
+        # connection has nothing left to unsubscribe.
+        with contextlib.suppress(Exception):
+            await subscription.unsubscribe()
 
 
 __all__ = ["Handler", "run_consumer"]

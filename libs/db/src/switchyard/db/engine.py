@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -13,12 +14,15 @@ def async_url(url: str) -> str:
     """Rewrite a PostgreSQL URL for the asyncpg driver.
 
     ``postgres://``, ``postgresql://`` and ``postgresql+<driver>://`` all become
-    ``postgresql+asyncpg://``; anything else is returned unchanged.
+    ``postgresql+asyncpg://``; libpq's ``sslmode=`` becomes asyncpg's ``ssl=``. Anything else is
+    returned unchanged.
     """
     scheme, sep, rest = url.partition("://")
-    if sep and (scheme == "postgres" or scheme == "postgresql" or scheme.startswith("postgresql+")):
-        return _ASYNC_SCHEME + rest
-    return url
+    if not (sep and (scheme in {"postgres", "postgresql"} or scheme.startswith("postgresql+"))):
+        return url
+    # asyncpg rejects libpq's sslmode keyword, which managed-Postgres URLs usually carry.
+    rest = re.sub(r"([?&])sslmode=", r"\1ssl=", rest)
+    return _ASYNC_SCHEME + rest
 
 
 def create_engine(

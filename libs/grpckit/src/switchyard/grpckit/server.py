@@ -21,7 +21,11 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 from switchyard.grpckit.config import MIN_KEY_BYTES
-from switchyard.grpckit.interceptors import ExceptionToStatusInterceptor, PrincipalInterceptor
+from switchyard.grpckit.interceptors import (
+    UNGUARDED_PREFIXES,
+    ExceptionToStatusInterceptor,
+    PrincipalInterceptor,
+)
 from switchyard.grpckit.principal import PrincipalVerifier
 from switchyard.obs import get_logger
 
@@ -40,6 +44,11 @@ SERVER_OPTIONS: tuple[tuple[str, int], ...] = (
     ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
     ("grpc.http2.max_ping_strikes", 0),
 )
+
+
+def _traced(details: grpc.HandlerCallDetails) -> bool:
+    # Probes hit health every few seconds; tracing them would drown real requests in the traces.
+    return not str(details.method).startswith(UNGUARDED_PREFIXES)
 
 
 def format_address(host: str, port: int) -> str:
@@ -118,7 +127,7 @@ async def start_server(
     if len(principal_key) < MIN_KEY_BYTES:
         raise ValueError(f"the principal key must be at least {MIN_KEY_BYTES} bytes")
     interceptors = [
-        aio_server_interceptor(),  # type: ignore[no-untyped-call]
+        aio_server_interceptor(filter_=_traced),  # type: ignore[no-untyped-call]
         PrincipalInterceptor(PrincipalVerifier(principal_key)),
         ExceptionToStatusInterceptor(),
     ]
