@@ -24,6 +24,7 @@ lint: install
     uv run --frozen ruff format --check .
     uv run --frozen mypy libs/obs/src libs/grpckit/src libs/db/src libs/bus/src libs/stack/src services/identity/src gateway/src
     uv run --frozen lint-imports
+    @command -v npx >/dev/null && npx --yes @bufbuild/buf@1.75.0 lint protos || echo 'buf lint skipped: npx not found'
 
 # Run the whole suite (unit, integration, e2e) against the embedded stack or the *_URL servers.
 test *ARGS: install
