@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from switchyard.stack import urls_from_env
+from switchyard.stack import StackUrls, urls_from_env, with_env_overrides
 from switchyard.stack._stack import urls_for
 from switchyard.stack._state import ServerRecord, StackState, load_state, save_state
 
@@ -62,3 +62,11 @@ def test_env_urls_win_only_when_all_three_are_set() -> None:
     urls = urls_from_env(full)
     assert urls is not None
     assert urls.as_env() == full
+
+
+def test_single_env_url_overrides_only_its_server() -> None:
+    embedded = StackUrls(database_url="postgresql://e/db", redis_url="redis://e/0", nats_url="nats://e")
+
+    got = with_env_overrides(embedded, {"DATABASE_URL": "postgresql://mine/db", "NATS_URL": " "})
+
+    assert got == StackUrls(database_url="postgresql://mine/db", redis_url="redis://e/0", nats_url="nats://e")

@@ -45,6 +45,6 @@ def start(paths: StackPaths, port: int) -> int:
     """Start NATS with JetStream on ``127.0.0.1:port``, store under ``.data/nats``; wait for its greeting."""
     log = paths.logs / "nats.log"
     argv = [binary(), "-a", LOOPBACK, "-p", str(port), "-js", "-sd", str(paths.nats), "-n", "switchyard-dev"]
-    pid = spawn_detached(argv, log_file=log, cwd=paths.nats)
+    pid: int = spawn_detached(argv, log_file=log, cwd=paths.nats)
     wait_until(lambda: jetstream_ready(port), timeout=START_TIMEOUT, what="NATS", log_file=log)
     return pid

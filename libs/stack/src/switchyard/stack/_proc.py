@@ -38,6 +38,9 @@ def pid_alive(pid: int) -> bool:
     """Whether ``pid`` names a live process (zombies count as dead)."""
     if pid <= 0:
         return False
+    # When it is our own exited child, collect it now so it does not linger as a zombie.
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
     try:
         return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
@@ -107,9 +110,7 @@ def wait_until(check: Callable[[], bool], *, timeout: float, what: str, log_file
 
 
 def _gone(pid: int) -> bool:
-    # Reap it when it is our child; a zombie whose parent is another process counts as gone too.
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
+    # pid_alive reaps our own children; a zombie whose parent is another process counts as gone too.
     return not pid_alive(pid)
 
 

@@ -68,7 +68,8 @@ def urls_for(state: StackState) -> StackUrls:
 
 def _is_ours(pid: int, name: str) -> bool:
     try:
-        return pid_alive(pid) and psutil.Process(pid).name() == _PROCESS_NAMES[name]
+        alive: bool = pid_alive(pid)
+        return alive and psutil.Process(pid).name() == _PROCESS_NAMES[name]
     except psutil.NoSuchProcess:
         return False
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 ENV_NAMES = ("DATABASE_URL", "REDIS_URL", "NATS_URL")
 
@@ -41,3 +41,14 @@ def urls_from_env(environ: dict[str, str] | None = None) -> StackUrls | None:
     if not all(values):
         return None
     return StackUrls(database_url=values[0], redis_url=values[1], nats_url=values[2])
+
+
+def with_env_overrides(urls: StackUrls, environ: dict[str, str] | None = None) -> StackUrls:
+    """Return ``urls`` with each URL replaced by its env var when that one is set.
+
+    Lets a developer point one server elsewhere (say ``DATABASE_URL``) while the others stay embedded.
+    """
+    env = os.environ if environ is None else environ
+    fields = {"DATABASE_URL": "database_url", "REDIS_URL": "redis_url", "NATS_URL": "nats_url"}
+    overrides = {attr: env[name].strip() for name, attr in fields.items() if env.get(name, "").strip()}
+    return replace(urls, **overrides)

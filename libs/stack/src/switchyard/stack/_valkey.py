@@ -47,6 +47,6 @@ def start(paths: StackPaths, port: int) -> int:
         "--logfile",
         "",
     ]
-    pid = spawn_detached(argv, log_file=log, cwd=paths.valkey)
+    pid: int = spawn_detached(argv, log_file=log, cwd=paths.valkey)
     wait_until(lambda: pings(port), timeout=START_TIMEOUT, what="Valkey", log_file=log)
     return pid

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 
 from switchyard.stack._children import Child, grpc_serving, http_ok, spawn, stop_children, wait_healthy
@@ -61,7 +62,7 @@ class _Up:
         return result.urls
 
     def service_env(self, urls: StackUrls, dev: DevSecrets) -> dict[str, str]:
-        env = service_env(urls)
+        env: dict[str, str] = service_env(urls)
         env.setdefault("SWITCHYARD_PRINCIPAL_KEY", dev.principal_key)
         env.setdefault("IDENTITY_ROOT_EMAIL", dev.root_email)
         env.setdefault("IDENTITY_ROOT_PASSWORD", dev.root_password)
@@ -81,7 +82,7 @@ class _Up:
         dev = load_or_create_secrets(self.paths.secrets_file)
         env = self.service_env(urls, dev)
         migrate_all(urls, extra_env=env)
-        root = find_project_root()
+        root = _workdir()
         identity = spawn(
             "identity",
             [sys.executable, "-m", "switchyard.identity", "serve"],
@@ -143,6 +144,15 @@ class _Up:
             self.mail.stop()
         if self.started_servers:
             stop_stack(self.paths, names=self.started_servers)
+
+
+def _workdir() -> Path:
+    # Services run from the checkout when there is one; a bare SWITCHYARD_DATA_DIR run stays where it is.
+    try:
+        root: Path = find_project_root()
+    except FileNotFoundError:
+        root = Path.cwd()
+    return root
 
 
 def main() -> int:

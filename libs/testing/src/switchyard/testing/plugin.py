@@ -10,14 +10,14 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from switchyard.stack import StackUrls, urls_from_env
+from switchyard.stack import StackUrls, urls_from_env, with_env_overrides
 from switchyard.testing._ports import free_port
 from switchyard.testing._smtp import SmtpSink
 
 
 @pytest.fixture(scope="session")
 def stack_urls() -> Iterator[StackUrls]:
-    """URLs of PostgreSQL, Redis and NATS for this run (env vars win over the embedded stack)."""
+    """URLs of PostgreSQL, Redis and NATS for this run; each set env var wins over the embedded server."""
     configured = urls_from_env()
     if configured is not None:
         yield configured
@@ -26,7 +26,7 @@ def stack_urls() -> Iterator[StackUrls]:
     from switchyard.stack._session import session_stack
 
     with session_stack() as urls:
-        yield urls
+        yield with_env_overrides(urls)
 
 
 @pytest.fixture(scope="session")
