@@ -35,9 +35,22 @@ _SECRET_KEYS = frozenset(
         "principal",
         "principal_key",
         "private_key",
+        "signing_key",
+        "encryption_key",
+        "key_encryption_key",
+        "kek",
     }
 )
-_SECRET_SUFFIXES = ("_password", "_secret", "_token", "_key")
+# Not every "*_key" is secret (cache_key, idempotency_key); only the kinds of key that are.
+_SECRET_SUFFIXES = (
+    "_password",
+    "_secret",
+    "_token",
+    "_api_key",
+    "_private_key",
+    "_signing_key",
+    "_encryption_key",
+)
 
 _Event = MutableMapping[str, Any]
 
