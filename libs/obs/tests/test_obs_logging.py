@@ -67,12 +67,15 @@ def test_secrets_are_redacted(capsys: pytest.CaptureFixture[str]) -> None:
         client_secret="cs",
         api_key="k",
         token_id="jti-1",
+        cache_key="users:1",
+        signing_key="sk-raw",
     )
     err = capsys.readouterr().err
     (line,) = lines(err)
-    for key in ("password", "refresh_token", "client_secret", "api_key"):
+    for key in ("password", "refresh_token", "client_secret", "api_key", "signing_key"):
         assert line[key] == REDACTED
     assert line["token_id"] == "jti-1"
+    assert line["cache_key"] == "users:1"
     for secret in ("hunter2", "rt-secret"):
         assert secret not in err
 
