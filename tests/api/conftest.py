@@ -7,16 +7,18 @@ share Redis and identity, standing in for two replicas.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from litestar.testing import AsyncTestClient
+from litestar import Litestar
 from sqlalchemy.engine import make_url
 from switchyard.gateway.app import create_app
 from switchyard.gateway.config import Settings as GatewaySettings
@@ -25,7 +27,7 @@ from switchyard.testing import SmtpSink
 ROOT_EMAIL = "root@api-tests.switchyard.test"
 ROOT_PASSWORD = "root-Passw0rd-api-tests"
 PASSWORD = "correct-Horse-9"
-_TOKEN_LINE = re.compile(r"^Token: (\S+)$", re.MULTILINE)
+_TOKEN_LINE = re.compile(r"^Token: (\S+)", re.MULTILINE)
 
 
 def _plain_url(url: str) -> str:
@@ -92,13 +94,48 @@ def gateway_settings(
     return GatewaySettings(**values)
 
 
+async def _hold_lifespan(app: Litestar, started: asyncio.Event, stop: asyncio.Event) -> None:
+    # The lifespan's task group must be entered and left by one task; fixtures set up and tear down
+    # in different tasks, so a dedicated task holds it.
+    async with app.lifespan():
+        started.set()
+        await stop.wait()
+
+
+@asynccontextmanager
+async def serve(settings: GatewaySettings) -> AsyncIterator[httpx.AsyncClient]:
+    """Run a gateway app (with its lifespan) in this event loop and yield an HTTP client for it.
+
+    Not litestar's AsyncTestClient: that runs the app on a portal thread and blocks this loop while a
+    request is in flight, which would starve the identity server living in this loop.
+    """
+    app = create_app(settings)
+    started, stop = asyncio.Event(), asyncio.Event()
+    holder = asyncio.create_task(_hold_lifespan(app, started, stop))
+    await asyncio.wait([holder, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if holder.done():
+        holder.result()  # the lifespan failed: raise its error here
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+            yield client
+    finally:
+        stop.set()
+        await holder
+
+
+@pytest.fixture(scope="session")
+def serve_gateway() -> Any:
+    """``serve`` for tests that need a gateway with their own settings."""
+    return serve
+
+
 @pytest.fixture(scope="session")
 async def gateway(
     identity_addr: str, redis_url: str, principal_key: bytes
 ) -> AsyncIterator[httpx.AsyncClient]:
     """HTTP client of gateway replica A."""
-    app = create_app(gateway_settings(identity_addr, redis_url, principal_key))
-    async with AsyncTestClient(app) as client:
+    async with serve(gateway_settings(identity_addr, redis_url, principal_key)) as client:
         yield client
 
 
@@ -107,8 +144,7 @@ async def gateway_b(
     identity_addr: str, redis_url: str, principal_key: bytes
 ) -> AsyncIterator[httpx.AsyncClient]:
     """HTTP client of gateway replica B (same identity and Redis, its own in-process caches)."""
-    app = create_app(gateway_settings(identity_addr, redis_url, principal_key))
-    async with AsyncTestClient(app) as client:
+    async with serve(gateway_settings(identity_addr, redis_url, principal_key)) as client:
         yield client
 
 

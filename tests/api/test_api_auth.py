@@ -152,3 +152,15 @@ async def test_change_password_checks_the_current_one(api) -> None:
     )
     assert (ok.status_code, ok.json()) == (200, {"message": "Password changed successfully"})
     assert (await api.login(session.email, "next-Pass-word-3")).status_code == 200
+
+
+async def test_logout_without_a_body_revokes_only_the_access_token(api) -> None:
+    session = await api.register("quiet-leaver")
+    out = await api.client.post("/api/auth/logout", headers=api.bearer(session.access))
+    assert (out.status_code, out.json()) == (200, {"message": "Logged out successfully"})
+    assert (await api.client.get("/api/auth/me", headers=api.bearer(session.access))).status_code == 401
+    # No refresh token was named, so the session can still be renewed with it.
+    renewed = await api.client.post("/api/auth/refresh", json={"refreshToken": session.refresh})
+    assert renewed.status_code == 200
+    fresh = renewed.json()["accessToken"]
+    assert (await api.client.get("/api/auth/me", headers=api.bearer(fresh))).status_code == 200

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from litestar.testing import AsyncTestClient
-from switchyard.gateway.app import create_app
 from switchyard.gateway.config import Settings
 from switchyard.testing import free_port
 
@@ -115,7 +113,9 @@ async def test_cors_allows_the_tenant_header_and_exposes_ours(api) -> None:
     assert {"x-request-id", "x-api-version"} <= exposed
 
 
-async def test_auth_routes_are_rate_limited_per_client_ip(identity_addr, redis_url, principal_key) -> None:
+async def test_auth_routes_are_rate_limited_per_client_ip(
+    identity_addr, redis_url, principal_key, serve_gateway
+) -> None:
     settings = Settings(
         identity_addr=identity_addr,
         redis_url=redis_url,
@@ -125,7 +125,7 @@ async def test_auth_routes_are_rate_limited_per_client_ip(identity_addr, redis_u
     )
     ip = f"198.51.100.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:6]}"
     body = {"email": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "password": "whatever-123"}
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with serve_gateway(settings) as client:
         allowed = 0
         limited = None
         # A minute boundary may reset the window once, so give it room for two windows.
@@ -143,13 +143,13 @@ async def test_auth_routes_are_rate_limited_per_client_ip(identity_addr, redis_u
         assert other.status_code != 429
 
 
-async def test_readyz_follows_identity_health(api, redis_url, principal_key) -> None:
+async def test_readyz_follows_identity_health(api, redis_url, principal_key, serve_gateway) -> None:
     ready = await api.client.get("/readyz")
     assert (ready.status_code, ready.json()) == (200, {"status": "ok"})
     dead = Settings(
         identity_addr=f"127.0.0.1:{free_port()}", redis_url=redis_url, principal_key=principal_key
     )
-    async with AsyncTestClient(create_app(dead)) as client:
+    async with serve_gateway(dead) as client:
         down = await client.get("/readyz")
         assert (down.status_code, down.json()) == (503, {"error": "identity unavailable"})
         login = await client.post("/api/auth/login", json={"email": "a@example.com", "password": "x-123456"})

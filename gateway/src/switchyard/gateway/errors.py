@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import grpc
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.response import Response
 from switchyard.obs import get_logger
 
@@ -166,7 +166,7 @@ def _validation_message(exc: ValidationException) -> str:
 
 
 def _http_message(exc: HTTPException) -> str:
-    if exc.status_code == 400 and "JSON" in str(exc.detail):
+    if isinstance(exc.__cause__, SerializationException):
         return "invalid JSON body"
     if exc.status_code >= 500:
         return "internal error"

@@ -7,6 +7,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from litestar import get
+from litestar.di import NamedDependency
 from litestar.response import Response
 from switchyard.gateway.errors import GatewayError
 from switchyard.gateway.state import Gateway
@@ -26,7 +27,7 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-async def _identity_serving(gateway: Gateway) -> bool:
+async def _identity_serving(gateway: NamedDependency[Gateway]) -> bool:
     stub = health_pb2_grpc.HealthStub(gateway.identity_channel)
     try:
         reply = await stub.Check(
@@ -38,7 +39,7 @@ async def _identity_serving(gateway: Gateway) -> bool:
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
 
-async def _redis_up(gateway: Gateway) -> bool:
+async def _redis_up(gateway: NamedDependency[Gateway]) -> bool:
     try:
         return bool(await gateway.redis.ping())
     except Exception as exc:
@@ -52,7 +53,7 @@ async def _redis_up(gateway: Gateway) -> bool:
     tags=["System"],
     description="Reports whether the gateway can serve: identity answers its gRPC health check and Redis answers a ping. Returns 503 while either is down.",  # noqa: E501
 )
-async def readyz(gateway: Gateway) -> Response[Any]:
+async def readyz(gateway: NamedDependency[Gateway]) -> Response[Any]:
     """Readiness."""
     if not await _identity_serving(gateway):
         raise GatewayError(503, "identity unavailable")

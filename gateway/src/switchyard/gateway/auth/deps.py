@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.di import Provide
+from litestar.params import FromPath
 from switchyard.gateway.auth.callers import Caller, TenantAccess
 from switchyard.gateway.errors import GatewayError
 from switchyard.gateway.request_id import request_id_of
@@ -89,13 +90,21 @@ async def admin_principal(request: AnyRequest) -> Principal:
     request_id = request_id_of(request.scope)
     access = _admin_key_access(caller)
     if access is None:
-        access = await gateway_of(request).authenticator.tenant_access(caller, "root", request_id=request_id)
+        try:
+            access = await gateway_of(request).authenticator.tenant_access(
+                caller, "root", request_id=request_id
+            )
+        except GatewayError as exc:
+            # Not a member of the root tenant: the admin console exists, the caller may not use it.
+            if exc.status != 404:
+                raise
+            raise GatewayError(403, "admin access required") from exc
     if not access.is_root or access.role not in ADMIN_ROLES:
         raise GatewayError(403, "admin access required")
     return _principal(caller, request_id, access)
 
 
-async def org_principal(request: AnyRequest, orgId: str) -> Principal:
+async def org_principal(request: AnyRequest, orgId: FromPath[str]) -> Principal:
     """A caller acting inside the org of the path: a member (JWT, lsk_) or that org's rsk_live_ key."""
     caller = await _caller(request)
     request_id = request_id_of(request.scope)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from switchyard.gateway.auth.deps import ADMIN
 from switchyard.gateway.auth.epoch import bump_epoch
 from switchyard.gateway.domain.api_keys import schemas as s
@@ -24,7 +26,9 @@ class ApiKeysController(Controller):
         operation_id="ListApiKeys",
         description="Returns all active API keys with metadata. The key hash is never returned — only the preview (last 8 characters) is shown.",  # noqa: E501
     )
-    async def list_keys(self, principal: Principal, gateway: Gateway) -> s.ApiKeyList:
+    async def list_keys(
+        self, principal: NamedDependency[Principal], gateway: NamedDependency[Gateway]
+    ) -> s.ApiKeyList:
         """Active keys."""
         response = await gateway.identity.list_api_keys(principal)
         return s.ApiKeyList(api_keys=[s.api_key_from_pb(k) for k in response.api_keys])
@@ -36,7 +40,10 @@ class ApiKeysController(Controller):
         description="Creates a new API key and returns the raw key value. <strong>The raw key is only returned once</strong> — it is stored as a SHA-256 hash and cannot be retrieved later. Authority levels: <code>admin</code> keys auto-resolve the root tenant and get admin-level access; <code>user</code> keys require an <code>X-Tenant-ID</code> header.",  # noqa: E501
     )
     async def create_key(
-        self, data: s.ApiKeyCreate, principal: Principal, gateway: Gateway
+        self,
+        data: JSONBody[s.ApiKeyCreate],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
     ) -> s.ApiKeyCreated:
         """Create a key."""
         response = await gateway.identity.create_api_key(
@@ -50,7 +57,9 @@ class ApiKeysController(Controller):
         operation_id="DeleteApiKey",
         description="Soft-deletes an API key. The key immediately stops working for authentication. This cannot be undone.",  # noqa: E501
     )
-    async def delete_key(self, keyId: str, principal: Principal, gateway: Gateway) -> StatusResponse:
+    async def delete_key(
+        self, keyId: FromPath[str], principal: NamedDependency[Principal], gateway: NamedDependency[Gateway]
+    ) -> StatusResponse:
         """Soft-delete a key."""
         await gateway.identity.delete_api_key(principal, key_id=keyId)
         await bump_epoch(gateway.redis)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from switchyard.gateway.auth.deps import PUBLIC
 from switchyard.gateway.auth.deps import USER as USER_AUTH
 from switchyard.gateway.auth.epoch import bump_epoch, revoke_token
@@ -31,7 +33,12 @@ class PublicAuthController(Controller):
         opt={RATE_LIMIT_OPT: "register"},
         description="Creates a new user account with email and password. If an invitation token is provided, the user is automatically added to the inviting tenant. A personal tenant is always created for the new user. Returns access and refresh tokens plus the user profile and tenant memberships.",  # noqa: E501
     )
-    async def register(self, data: s.RegisterBody, principal: Principal, gateway: Gateway) -> s.Session:
+    async def register(
+        self,
+        data: JSONBody[s.RegisterBody],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
+    ) -> s.Session:
         """Create an account and its personal tenant."""
         response = await gateway.identity.register(
             principal,
@@ -49,7 +56,12 @@ class PublicAuthController(Controller):
         opt={RATE_LIMIT_OPT: "login"},
         description="Authenticates a user with email and password. Returns JWT access and refresh tokens. Account is locked for 15 minutes after 5 consecutive failed attempts.",  # noqa: E501
     )
-    async def login(self, data: s.LoginBody, principal: Principal, gateway: Gateway) -> s.Session:
+    async def login(
+        self,
+        data: JSONBody[s.LoginBody],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
+    ) -> s.Session:
         """Open a session with a password."""
         response = await gateway.identity.login(principal, email=data.email, password=data.password)
         return s.session_from_pb(response)
@@ -61,7 +73,12 @@ class PublicAuthController(Controller):
         opt={RATE_LIMIT_OPT: "refresh"},
         description="Exchanges a valid refresh token for a new access/refresh token pair. The old refresh token is revoked (rotation). Use this when the access token expires.",  # noqa: E501
     )
-    async def refresh(self, data: s.RefreshBody, principal: Principal, gateway: Gateway) -> s.Session:
+    async def refresh(
+        self,
+        data: JSONBody[s.RefreshBody],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
+    ) -> s.Session:
         """Rotate a refresh token."""
         response = await gateway.identity.refresh_token(principal, refresh_token=data.refresh_token)
         return s.session_from_pb(response)
@@ -74,7 +91,10 @@ class PublicAuthController(Controller):
         description="Confirms the user's email address using a token sent via email. The token is single-use and expires after 24 hours.",  # noqa: E501
     )
     async def verify_email(
-        self, data: s.TokenBody, principal: Principal, gateway: Gateway
+        self,
+        data: JSONBody[s.TokenBody],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
     ) -> MessageResponse:
         """Consume a verification token."""
         await gateway.identity.verify_email(principal, token=data.token)
@@ -88,7 +108,10 @@ class PublicAuthController(Controller):
         description="Sends a new verification email to the specified address. Rate-limited to one request per 60 seconds per email. Returns a success message regardless of whether the email exists (prevents enumeration).",  # noqa: E501
     )
     async def resend_verification(
-        self, data: s.EmailBody, principal: Principal, gateway: Gateway
+        self,
+        data: JSONBody[s.EmailBody],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
     ) -> MessageResponse:
         """Mail a new verification token."""
         await gateway.identity.resend_verification(principal, email=data.email)
@@ -102,7 +125,10 @@ class PublicAuthController(Controller):
         description="Sends a password reset email to the specified address. Returns a success message regardless of whether the email exists (prevents enumeration). Only works for accounts with password authentication enabled.",  # noqa: E501
     )
     async def forgot_password(
-        self, data: s.EmailBody, principal: Principal, gateway: Gateway
+        self,
+        data: JSONBody[s.EmailBody],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
     ) -> MessageResponse:
         """Mail a reset token."""
         await gateway.identity.forgot_password(principal, email=data.email)
@@ -116,7 +142,10 @@ class PublicAuthController(Controller):
         description="Resets the user's password using a token from the reset email. All existing refresh tokens are revoked (logs out all sessions). The token is single-use.",  # noqa: E501
     )
     async def reset_password(
-        self, data: s.ResetPasswordBody, principal: Principal, gateway: Gateway
+        self,
+        data: JSONBody[s.ResetPasswordBody],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
     ) -> MessageResponse:
         """Consume a reset token."""
         await gateway.identity.reset_password(principal, token=data.token, new_password=data.new_password)
@@ -136,7 +165,7 @@ class SessionController(Controller):
         operation_id="GetMe",
         description="Returns the authenticated user's profile and all tenant memberships. Use this to hydrate the session after login or page refresh.",  # noqa: E501
     )
-    async def me(self, principal: Principal, gateway: Gateway) -> s.Me:
+    async def me(self, principal: NamedDependency[Principal], gateway: NamedDependency[Gateway]) -> s.Me:
         """The caller's profile."""
         response = await gateway.identity.get_me(principal)
         return s.Me(
@@ -150,7 +179,10 @@ class SessionController(Controller):
         description="Revokes the current access token. If a refresh token is provided in the body, it is also revoked.",  # noqa: E501
     )
     async def logout(
-        self, principal: Principal, gateway: Gateway, data: s.LogoutBody | None = None
+        self,
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
+        data: JSONBody[s.LogoutBody | None] = None,
     ) -> MessageResponse:
         """Revoke the access token here and now, on every replica."""
         if principal.kind != USER:
@@ -169,7 +201,10 @@ class SessionController(Controller):
         description="Changes the authenticated user's password. If the user already has a password, the current password must be provided. For Google-only accounts adding a password for the first time, the current password field can be omitted.",  # noqa: E501
     )
     async def change_password(
-        self, data: s.ChangePasswordBody, principal: Principal, gateway: Gateway
+        self,
+        data: JSONBody[s.ChangePasswordBody],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
     ) -> MessageResponse:
         """Set a new password."""
         await gateway.identity.change_password(
@@ -184,7 +219,10 @@ class SessionController(Controller):
         description="Accepts a pending invitation to join a tenant. The invitation token comes from the invitation email. The user is added to the tenant with the role specified in the invitation. Returns updated memberships.",  # noqa: E501
     )
     async def accept_invitation(
-        self, data: s.TokenBody, principal: Principal, gateway: Gateway
+        self,
+        data: JSONBody[s.TokenBody],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
     ) -> s.InvitationAccepted:
         """Join the inviting tenant."""
         response = await gateway.identity.accept_invitation(principal, token=data.token)

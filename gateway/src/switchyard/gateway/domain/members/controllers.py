@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from switchyard.gateway.auth.deps import TENANT
 from switchyard.gateway.auth.epoch import bump_epoch
 from switchyard.gateway.domain.members import schemas as s
@@ -25,7 +27,9 @@ class MembersController(Controller):
         operation_id="ListMembers",
         description="Returns all members of the current tenant with their roles and join dates. Any member of the tenant can call this endpoint.",  # noqa: E501
     )
-    async def list_members(self, principal: Principal, gateway: Gateway) -> s.MemberList:
+    async def list_members(
+        self, principal: NamedDependency[Principal], gateway: NamedDependency[Gateway]
+    ) -> s.MemberList:
         """The tenant's members."""
         response = await gateway.identity.list_members(principal)
         return s.members_from_pb(response.members)
@@ -38,7 +42,12 @@ class MembersController(Controller):
         opt={RATE_LIMIT_OPT: "invite"},
         description="Sends an invitation email to join the tenant. If the email belongs to an existing user, they receive a join link. If not, they receive a signup-and-join link. Invitations expire after 7 days. Only owners can invite admins; admins can only invite users. Subject to the plan's user limit.",  # noqa: E501
     )
-    async def invite(self, data: s.InviteBody, principal: Principal, gateway: Gateway) -> MessageResponse:
+    async def invite(
+        self,
+        data: JSONBody[s.InviteBody],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
+    ) -> MessageResponse:
         """Mail an invitation."""
         await gateway.identity.invite_member(principal, email=data.email, role=ROLE_BY_NAME[data.role])
         return MessageResponse(message="Invitation sent")
@@ -49,7 +58,9 @@ class MembersController(Controller):
         operation_id="RemoveMember",
         description="Removes a member from the tenant. You cannot remove the owner or yourself. Admins can only remove regular users (not other admins).",  # noqa: E501
     )
-    async def remove(self, userId: str, principal: Principal, gateway: Gateway) -> MessageResponse:
+    async def remove(
+        self, userId: FromPath[str], principal: NamedDependency[Principal], gateway: NamedDependency[Gateway]
+    ) -> MessageResponse:
         """Remove a member."""
         await gateway.identity.remove_member(principal, user_id=userId)
         await bump_epoch(gateway.redis)
@@ -62,10 +73,10 @@ class MembersController(Controller):
     )
     async def change_role(
         self,
-        userId: str,
-        data: s.RoleBody,
-        principal: Principal,
-        gateway: Gateway,
+        userId: FromPath[str],
+        data: JSONBody[s.RoleBody],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
     ) -> MessageResponse:
         """Set a member's role."""
         await gateway.identity.change_member_role(principal, user_id=userId, role=ROLE_BY_NAME[data.role])
@@ -78,7 +89,9 @@ class MembersController(Controller):
         operation_id="TransferOwnership",
         description="Transfers ownership of the tenant to another member. The current owner is demoted to admin. The target user must already be a member of the tenant. This action cannot be undone by the previous owner.",  # noqa: E501
     )
-    async def transfer(self, userId: str, principal: Principal, gateway: Gateway) -> MessageResponse:
+    async def transfer(
+        self, userId: FromPath[str], principal: NamedDependency[Principal], gateway: NamedDependency[Gateway]
+    ) -> MessageResponse:
         """Make another member the owner."""
         await gateway.identity.transfer_ownership(principal, user_id=userId)
         await bump_epoch(gateway.redis)

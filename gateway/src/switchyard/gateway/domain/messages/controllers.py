@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, get, patch
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from switchyard.gateway.auth.deps import USER
 from switchyard.gateway.domain.messages import schemas as s
 from switchyard.gateway.schema import MessageResponse
@@ -23,7 +25,9 @@ class MessagesController(Controller):
         operation_id="ListMessages",
         description="Returns all messages for the authenticated user, sorted by creation date (newest first). Messages include system notifications like invitation alerts.",  # noqa: E501
     )
-    async def list_messages(self, principal: Principal, gateway: Gateway) -> s.MessageList:
+    async def list_messages(
+        self, principal: NamedDependency[Principal], gateway: NamedDependency[Gateway]
+    ) -> s.MessageList:
         """The caller's messages."""
         response = await gateway.identity.list_messages(principal)
         return s.messages_from_pb(response.messages)
@@ -33,7 +37,9 @@ class MessagesController(Controller):
         operation_id="GetUnreadCount",
         description="Returns the number of unread messages for the authenticated user. Use this for notification badges.",  # noqa: E501
     )
-    async def unread_count(self, principal: Principal, gateway: Gateway) -> s.UnreadCount:
+    async def unread_count(
+        self, principal: NamedDependency[Principal], gateway: NamedDependency[Gateway]
+    ) -> s.UnreadCount:
         """How many messages are unread."""
         return s.UnreadCount(count=await gateway.identity.get_unread_count(principal))
 
@@ -42,7 +48,12 @@ class MessagesController(Controller):
         operation_id="MarkMessageRead",
         description="Marks a specific message as read. Only the message owner can mark it as read.",
     )
-    async def mark_read(self, messageId: str, principal: Principal, gateway: Gateway) -> MessageResponse:
+    async def mark_read(
+        self,
+        messageId: FromPath[str],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
+    ) -> MessageResponse:
         """Mark one message read."""
         await gateway.identity.mark_message_read(principal, message_id=messageId)
         return MessageResponse(message="Marked as read")

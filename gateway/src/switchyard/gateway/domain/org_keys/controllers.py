@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from switchyard.gateway.auth.deps import ORG
 from switchyard.gateway.auth.epoch import bump_epoch
 from switchyard.gateway.domain.org_keys import schemas as s
@@ -24,7 +26,9 @@ class OrgKeysController(Controller):
         operation_id="ListOrgKeys",
         description="Lists the org's active API keys (rsk_live_). Only the 12-character display prefix of each key is shown.",  # noqa: E501
     )
-    async def list_keys(self, orgId: str, principal: Principal, gateway: Gateway) -> s.OrgKeyList:
+    async def list_keys(
+        self, orgId: FromPath[str], principal: NamedDependency[Principal], gateway: NamedDependency[Gateway]
+    ) -> s.OrgKeyList:
         """Active keys of the org."""
         response = await gateway.identity.list_org_keys(principal, org_id=orgId)
         return s.OrgKeyList(keys=[s.org_key_from_pb(k) for k in response.keys])
@@ -37,10 +41,10 @@ class OrgKeysController(Controller):
     )
     async def create_key(
         self,
-        orgId: str,
-        data: s.OrgKeyCreate,
-        principal: Principal,
-        gateway: Gateway,
+        orgId: FromPath[str],
+        data: JSONBody[s.OrgKeyCreate],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
     ) -> s.OrgKeyCreated:
         """Create a key."""
         response = await gateway.identity.create_org_key(principal, s.create_request(orgId, data))
@@ -54,10 +58,10 @@ class OrgKeysController(Controller):
     )
     async def revoke_key(
         self,
-        orgId: str,
-        keyId: str,
-        principal: Principal,
-        gateway: Gateway,
+        orgId: FromPath[str],
+        keyId: FromPath[str],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
     ) -> StatusResponse:
         """Revoke a key."""
         await gateway.identity.revoke_org_key(principal, org_id=orgId, key_id=keyId)
