@@ -183,3 +183,13 @@ async def test_trace_context_crosses_the_call(channel: grpc.aio.Channel) -> None
     finally:
         otel_context.detach(token)
     assert seen["trace_id"] == format(trace_id, "032x")
+
+
+async def test_principal_does_not_leak_into_the_next_call(
+    channel: grpc.aio.Channel, principal_key: bytes
+) -> None:
+    token = PrincipalSigner(principal_key).sign(Principal(kind=USER, user_id="u-1"))
+    assert (await _whoami(channel, call_metadata(token, "r-1")))["user_id"] == "u-1"
+    after = await _whoami(channel)
+    assert after["kind"] == "anonymous"
+    assert after["request_id"] == ""

@@ -7,6 +7,7 @@ handler's behaviour, for unary and streaming RPCs alike, inside an async context
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -185,8 +186,11 @@ class PrincipalInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             try:
                 yield
             finally:
-                request_id_var.reset(request_token)
-                current_principal.reset(principal_token)
+                # A streaming handler abandoned by its client may be closed from another context,
+                # where resetting is refused; the call's own context dies with it anyway.
+                with contextlib.suppress(ValueError):
+                    request_id_var.reset(request_token)
+                    current_principal.reset(principal_token)
 
         return wrap_handler(handler, guard)
 
