@@ -10,15 +10,21 @@ from switchyard.gateway.config import Settings
 from switchyard.obs import setup_logging, setup_tracing
 
 
+def _observe() -> None:
+    setup_logging("gateway")
+    setup_tracing("gateway", endpoint=os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+
+
 def app_factory() -> object:
-    """Build the app from the environment (used by every uvicorn worker)."""
+    """Build the app from the environment; every uvicorn worker process calls this."""
+    # Worker processes are spawned fresh, so each sets up its own logging and tracing.
+    _observe()
     return create_app(Settings())  # type: ignore[call-arg]
 
 
 def main() -> None:
     """Read GATEWAY_HOST/PORT/WORKERS and serve until SIGTERM."""
-    setup_logging("gateway")
-    setup_tracing("gateway", endpoint=os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+    _observe()
     Settings()  # type: ignore[call-arg]  # fail the boot early on a missing or bad setting
     uvicorn.run(
         "switchyard.gateway.__main__:app_factory",
@@ -29,6 +35,8 @@ def main() -> None:
         loop="uvloop",
         http="httptools",
         access_log=False,
+        # Keep obs' JSON logging: uvicorn's own log config would replace it with plain text.
+        log_config=None,
         proxy_headers=False,
     )
 

@@ -74,7 +74,7 @@ def _lifespan(settings: Settings) -> Any:
     return lifespan
 
 
-def _bind_request_id(request: Request[Any, Any, Any]) -> None:
+async def _bind_request_id(request: Request[Any, Any, Any]) -> None:
     # Every log line of this request carries its id.
     request_id_var.set(request_id_of(request.scope))
 
