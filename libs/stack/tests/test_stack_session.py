@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -41,3 +44,35 @@ def test_session_leaves_already_running_servers_alone(
         assert urls == developer.urls
 
     assert _running(paths) == {"postgres": True, "valkey": True, "nats": False}
+
+
+_OTHER_RUN = """
+import sys
+from switchyard.stack._lease import acquire_stack, release_stack
+acquire_stack()
+print("acquired", flush=True)
+sys.stdin.read()
+print("released", release_stack(), flush=True)
+"""
+
+
+def test_servers_outlive_a_run_while_another_run_uses_them(
+    fresh_project: Callable[[], StackPaths], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = fresh_project()
+    monkeypatch.setenv("SWITCHYARD_DATA_DIR", str(paths.data))
+    env = {**os.environ, "SWITCHYARD_DATA_DIR": str(paths.data)}
+
+    with session_stack():
+        pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE}
+        other = subprocess.Popen([sys.executable, "-c", _OTHER_RUN], env=env, text=True, **pipes)
+        assert other.stdout is not None
+        assert other.stdout.readline().strip() == "acquired"
+
+    # This run started the servers, but the other run still holds them.
+    assert _running(paths) == {"postgres": True, "valkey": True, "nats": True}
+
+    out, _ = other.communicate("", timeout=60)
+    assert other.returncode == 0
+    assert "postgres" in out
+    assert _running(paths) == {"postgres": False, "valkey": False, "nats": False}

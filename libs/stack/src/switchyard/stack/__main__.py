@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import subprocess
 import sys
 
 from switchyard.stack._migrate import migrate_all
 from switchyard.stack._paths import StackPaths
+from switchyard.stack._secrets import load_or_create_secrets
 from switchyard.stack._stack import running_urls, stack_status, start_stack, stop_stack
 from switchyard.stack._urls import StackUrls, urls_from_env
 
@@ -44,8 +46,14 @@ def _cmd_env(_: argparse.Namespace) -> int:
 
 
 def _cmd_migrate(_: argparse.Namespace) -> int:
+    urls = _configured_or_started()
+    # Services refuse to boot, even to migrate, without a principal key; reuse the one `just up` uses.
+    key = (
+        os.environ.get("SWITCHYARD_PRINCIPAL_KEY")
+        or load_or_create_secrets(StackPaths.resolve().secrets_file).principal_key
+    )
     try:
-        migrate_all(_configured_or_started())
+        migrate_all(urls, extra_env={"SWITCHYARD_PRINCIPAL_KEY": key})
     except subprocess.CalledProcessError as exc:
         print(f"migration failed: {shlex.join(map(str, exc.cmd))} exited {exc.returncode}", file=sys.stderr)
         return 1

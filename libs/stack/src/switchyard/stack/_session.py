@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from switchyard.stack._stack import start_stack, stop_stack
+from switchyard.stack._lease import acquire_stack, release_stack
 from switchyard.stack._urls import StackUrls
 
 TESTCONTAINERS_ENV = "SWITCHYARD_TESTCONTAINERS"
@@ -14,9 +14,10 @@ TESTCONTAINERS_ENV = "SWITCHYARD_TESTCONTAINERS"
 
 @contextmanager
 def session_stack() -> Iterator[StackUrls]:
-    """Start (or reuse) the embedded stack; on exit stop the servers this call started.
+    """Start (or reuse) the embedded stack; on exit stop the servers this run started.
 
-    Servers that were already running (a developer's ``just up``) are left alone, which keeps re-runs fast.
+    Servers that were already running (a developer's ``just up``) are left alone, which keeps re-runs fast;
+    servers this run started keep running while another run still uses them.
     With ``SWITCHYARD_TESTCONTAINERS=1`` the servers run as Docker containers instead.
     """
     if os.environ.get(TESTCONTAINERS_ENV) == "1":
@@ -25,9 +26,8 @@ def session_stack() -> Iterator[StackUrls]:
         with containers_stack() as urls:
             yield urls
         return
-    result = start_stack()
+    result = acquire_stack()
     try:
         yield result.urls
     finally:
-        if result.started:
-            stop_stack(result.paths, names=result.started)
+        release_stack(result.paths)

@@ -133,22 +133,28 @@ def stop_stack(paths: StackPaths | None = None, names: Sequence[str] = SERVER_NA
         Names of the servers that were running and are now stopped.
     """
     paths = paths or StackPaths.resolve()
-    stopped: list[str] = []
     with locked(paths.lock_file):
         state = load_state(paths.state_file)
-        for name in reversed(SERVER_NAMES):
-            rec = state.servers.get(name)
-            if name not in names or rec is None:
-                continue
-            pid = _postgres.running_pid(paths) if name == "postgres" else rec.pid
-            if _is_ours(pid, name):
-                # PostgreSQL's SIGTERM is "smart" shutdown and waits for every client; SIGINT is its clean
-                # "fast" shutdown that a leftover pool connection cannot hold up.
-                sig = signal.SIGINT if name == "postgres" else signal.SIGTERM
-                stop_pid(pid, sig=sig, timeout=STOP_TIMEOUT)
-                stopped.append(name)
-            rec.pid = 0
+        stopped = stop_servers_locked(paths, state, names)
         save_state(paths.state_file, state)
+    return stopped
+
+
+def stop_servers_locked(paths: StackPaths, state: StackState, names: Sequence[str]) -> list[str]:
+    """Stop the named servers and clear their pids in ``state``; the caller holds the lock and saves."""
+    stopped: list[str] = []
+    for name in reversed(SERVER_NAMES):
+        rec = state.servers.get(name)
+        if name not in names or rec is None:
+            continue
+        pid = _postgres.running_pid(paths) if name == "postgres" else rec.pid
+        if _is_ours(pid, name):
+            # PostgreSQL's SIGTERM is "smart" shutdown and waits for every client; SIGINT is its clean
+            # "fast" shutdown that a leftover pool connection cannot hold up.
+            sig = signal.SIGINT if name == "postgres" else signal.SIGTERM
+            stop_pid(pid, sig=sig, timeout=STOP_TIMEOUT)
+            stopped.append(name)
+        rec.pid = 0
     return stopped
 
 

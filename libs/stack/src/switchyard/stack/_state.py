@@ -35,11 +35,15 @@ class StackState:
         servers: Records keyed by server name (``postgres``, ``valkey``, ``nats``).
         pg_user: PostgreSQL role in the URL.
         database: Database created for the suite.
+        leases: Pids of processes (pytest runs, ``just up``) using the stack right now.
+        ephemeral: Servers a lease holder started; the last holder to leave stops them.
     """
 
     servers: dict[str, ServerRecord] = field(default_factory=dict)
     pg_user: str = "postgres"
     database: str = "switchyard"
+    leases: list[int] = field(default_factory=list)
+    ephemeral: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         """Serialise to the JSON kept on disk."""
@@ -57,6 +61,8 @@ class StackState:
             servers=servers,
             pg_user=str(raw.get("pg_user", "postgres")),
             database=str(raw.get("database", "switchyard")),
+            leases=[int(pid) for pid in raw.get("leases", [])],
+            ephemeral=[str(name) for name in raw.get("ephemeral", [])],
         )
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 from types import FrameType
 
 from switchyard.stack._children import Child, grpc_serving, http_ok, spawn, stop_children, wait_healthy
+from switchyard.stack._lease import acquire_stack, release_stack
 from switchyard.stack._mailsink import MailDirSink
 from switchyard.stack._migrate import migrate_all, service_env
 from switchyard.stack._paths import StackPaths, find_project_root
 from switchyard.stack._proc import LOOPBACK
 from switchyard.stack._secrets import DevSecrets, load_or_create_secrets
-from switchyard.stack._stack import start_stack, stop_stack
 from switchyard.stack._urls import StackUrls, urls_from_env
 
 READY_LINE = "ready: Switchyard is up (Ctrl-C stops it)"
@@ -45,7 +45,7 @@ class _Up:
     paths: StackPaths
     gateway_port: int = field(default_factory=lambda: int(os.environ.get("GATEWAY_PORT", "8000")))
     identity_port: int = field(default_factory=lambda: int(os.environ.get("IDENTITY_GRPC_PORT", "50051")))
-    started_servers: tuple[str, ...] = ()
+    holds_lease: bool = False
     children: list[Child] = field(default_factory=list)
     mail: MailDirSink | None = None
 
@@ -57,8 +57,8 @@ class _Up:
         configured = urls_from_env()
         if configured is not None:
             return configured
-        result = start_stack(self.paths)
-        self.started_servers = result.started
+        result = acquire_stack(self.paths)
+        self.holds_lease = True
         return result.urls
 
     def service_env(self, urls: StackUrls, dev: DevSecrets) -> dict[str, str]:
@@ -142,8 +142,8 @@ class _Up:
         stop_children(self.children)
         if self.mail is not None:
             self.mail.stop()
-        if self.started_servers:
-            stop_stack(self.paths, names=self.started_servers)
+        if self.holds_lease:
+            release_stack(self.paths)
 
 
 def _workdir() -> Path:
