@@ -9,8 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import nats.aio.client
-import redis.asyncio
-from sqlalchemy.ext.asyncio import AsyncEngine
+import nats.js
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.bus import OutboxRelay, connect, ensure_stream
 from switchyard.db.engine import create_engine, create_session_factory
 from switchyard.db.migrations import upgrade
@@ -34,6 +35,10 @@ from switchyard.obs import get_logger
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 log = get_logger(__name__)
 
+Closer = Callable[[], Awaitable[None]]
+SessionFactory = async_sessionmaker[AsyncSession]
+JetStream = nats.js.JetStreamContext
+
 
 @dataclass
 class IdentityServer:
@@ -48,7 +53,7 @@ class IdentityServer:
     running: RunningServer
     deps: Deps
     bootstrap: BootstrapResult
-    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, repr=False)
+    _closers: list[Closer] = field(default_factory=list, repr=False)
 
     @property
     def address(self) -> str:
@@ -71,7 +76,7 @@ class IdentityServer:
         await self.close()
 
 
-async def _close_all(closers: list[Callable[[], Awaitable[None]]]) -> None:
+async def _close_all(closers: list[Closer]) -> None:
     for closer in closers:
         try:
             await closer()
@@ -96,6 +101,47 @@ async def _close_nats(client: nats.aio.client.Client) -> None:
         await client.drain()
 
 
+async def _connect(settings: Settings, closers: list[Closer]) -> tuple[SessionFactory, Redis, JetStream]:
+    # Each resource registers its closer as soon as it exists, so a failed start leaks nothing.
+    engine = create_engine(settings.database_url, application_name="identity")
+    closers.append(engine.dispose)
+    cache: Redis = create_redis(settings.redis_url)
+    closers.append(cache.aclose)
+    nc = await connect(settings.nats_url, name="identity")
+    closers.append(lambda: _close_nats(nc))
+    js = nc.jetstream()
+    await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
+    return create_session_factory(engine), cache, js
+
+
+async def _deps(
+    settings: Settings,
+    *,
+    sessions: SessionFactory,
+    cache: Redis,
+    clock: Clock,
+    kek: bytes,
+    events: OutboxEvents,
+) -> Deps:
+    async with sessions() as s:
+        keys = await load_keys(s, kek=kek)
+    issuer = TokenIssuer(
+        keys=keys,
+        clock=clock,
+        access_ttl=timedelta(minutes=settings.access_ttl_minutes),
+        refresh_ttl=timedelta(days=settings.refresh_ttl_days),
+    )
+    return Deps(
+        sessions=sessions,
+        clock=clock,
+        tokens=issuer,
+        events=events,
+        mailer=SmtpMailer(host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from),
+        limiter=RedisRateLimiter(cache),
+        app_url=settings.app_url,
+    )
+
+
 async def start(settings: Settings, *, port: int | None = None, clock: Clock | None = None) -> IdentityServer:
     """Bootstrap (root tenant, owner, signing key), start the outbox relay and serve gRPC.
 
@@ -108,17 +154,9 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
         The running server. It does not migrate: call ``migrate`` first.
     """
     now = clock or utcnow
-    closers: list[Callable[[], Awaitable[None]]] = []
+    closers: list[Closer] = []
     try:
-        engine: AsyncEngine = create_engine(settings.database_url, application_name="identity")
-        closers.append(engine.dispose)
-        sessions = create_session_factory(engine)
-        cache: redis.asyncio.Redis = create_redis(settings.redis_url)
-        closers.append(cache.aclose)
-        nc = await connect(settings.nats_url, name="identity")
-        closers.append(lambda: _close_nats(nc))
-        js = nc.jetstream()
-        await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
+        sessions, cache, js = await _connect(settings, closers)
         events = OutboxEvents()
         kek = key_encryption_key(settings)
         result = await bootstrap(
@@ -130,23 +168,7 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
             root_password=settings.root_password,
             root_tenant_name=settings.root_tenant_name,
         )
-        async with sessions() as s:
-            keys = await load_keys(s, kek=kek)
-        issuer = TokenIssuer(
-            keys=keys,
-            clock=now,
-            access_ttl=timedelta(minutes=settings.access_ttl_minutes),
-            refresh_ttl=timedelta(days=settings.refresh_ttl_days),
-        )
-        deps = Deps(
-            sessions=sessions,
-            clock=now,
-            tokens=issuer,
-            events=events,
-            mailer=SmtpMailer(host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from),
-            limiter=RedisRateLimiter(cache),
-            app_url=settings.app_url,
-        )
+        deps = await _deps(settings, sessions=sessions, cache=cache, clock=now, kek=kek, events=events)
         relay = OutboxRelay(session_factory=sessions, table=outbox, js=js)
         relay.start()
         # Closers run in reverse: the relay stops before NATS and PostgreSQL close.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -104,14 +104,7 @@ class TenantService:
                 now=now,
             )
             if existing is not None:
-                await message_repo.add(
-                    s,
-                    user_id=existing.id,
-                    type_="invitation",
-                    title=f"You're invited to join {tenant.name}",
-                    body=f"You have been invited to join {tenant.name} as {role}. See your email to accept.",
-                    now=now,
-                )
+                await _inbox_invitation(s, user=existing, tenant_name=tenant.name, role=role, now=now)
             await self._member_changed(
                 s, ev.MEMBER_INVITED, actor=actor, user=existing, role=role, email=email
             )
@@ -231,3 +224,17 @@ class TenantService:
         if not tenant_active:
             raise PermissionDenied("tenant is deactivated")
         return TenantAccess(tenant_id=str(tid), role=role, is_root=is_root, tenant_active=tenant_active)
+
+
+async def _inbox_invitation(
+    s: AsyncSession, *, user: User, tenant_name: str, role: str, now: datetime
+) -> None:
+    """Existing users also see the invitation in their inbox."""
+    await message_repo.add(
+        s,
+        user_id=user.id,
+        type_="invitation",
+        title=f"You're invited to join {tenant_name}",
+        body=f"You have been invited to join {tenant_name} as {role}. See your email to accept.",
+        now=now,
+    )
