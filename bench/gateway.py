@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -47,6 +48,30 @@ def stack_env() -> dict[str, str]:
     out = subprocess.run([PY, "-m", "switchyard.stack", "env"], check=True, cwd=ROOT, capture_output=True, text=True)
     env = dict(re.findall(r"^(?:export\s+)?(\w+)=['\"]?([^'\"\n]+)['\"]?$", out.stdout, re.M))
     return {k: env[k] for k in keys}
+
+
+@contextmanager
+def throwaway_database(url: str) -> Iterator[str]:
+    """A fresh database on the same server, so identity bootstraps the bench's own root owner."""
+    import asyncio
+
+    import asyncpg
+
+    name = f"sy_bench_{uuid.uuid4().hex[:10]}"
+    admin = url.replace("+asyncpg", "")
+
+    async def run(sql: str) -> None:
+        con = await asyncpg.connect(admin)
+        try:
+            await con.execute(sql)
+        finally:
+            await con.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        yield urlsplit(admin)._replace(path=f"/{name}").geturl()
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @contextmanager
@@ -131,7 +156,8 @@ def credentials(base: str, root_email: str, root_password: str) -> tuple[str, st
             json={"name": "bench", "authority": "admin"},
             headers={"Authorization": f"Bearer {root}"},
         )
-        r.raise_for_status()
+        if r.status_code != 201:
+            raise RuntimeError(f"creating the bench API key: {r.status_code} {r.text}")
         return jwt, r.json()["rawKey"]
 
 
@@ -145,6 +171,12 @@ def main() -> int:
         return 2
     (ROOT / ".data").mkdir(exist_ok=True)
     urls = stack_env()
+    with throwaway_database(urls["DATABASE_URL"]) as db_url:
+        return run(opts, {**urls, "DATABASE_URL": db_url})
+
+
+def run(opts: argparse.Namespace, urls: dict[str, str]) -> int:
+    """Start every process on ``urls`` and measure the four scenarios."""
     env = {**os.environ, **urls}
     env["SWITCHYARD_PRINCIPAL_KEY"] = secrets.token_hex(32)
     root_email, root_password = f"root-{uuid.uuid4().hex[:8]}@bench.local", secrets.token_urlsafe(16)

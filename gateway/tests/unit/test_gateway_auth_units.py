@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from switchyard.gateway.auth.callers import bearer_token
 from switchyard.gateway.auth.epoch import EpochCache
+from switchyard.gateway.auth import tokens
 from switchyard.gateway.auth.tokens import InvalidToken, TokenVerifier
 from switchyard.gateway.config import Settings
 from switchyard.gateway.errors import GatewayError
@@ -101,6 +102,25 @@ async def test_unknown_kid_refetches_at_most_once_per_interval() -> None:
     for _ in range(3):
         with pytest.raises(InvalidToken):
             await verifier.verify(keys.token(kid="rotated"))
+    assert keys.fetches == 1
+
+
+async def test_a_failed_startup_fetch_does_not_lock_out_valid_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gateway may start before identity: the first fetch fails, the next token must still pass."""
+    keys = _Keys("k1")
+    identity_up = False
+
+    async def fetch() -> identity_service_pb2.GetJwksResponse:
+        if not identity_up:
+            raise ConnectionError("identity not serving yet")
+        return await keys.fetch()
+
+    monkeypatch.setattr(tokens, "FAILED_FETCH_RETRY_SECONDS", 0.0)
+    verifier = TokenVerifier(fetch, min_refresh_seconds=3600)
+    assert not await verifier.refresh()
+    identity_up = True
+    claims = await verifier.verify(keys.token())
+    assert claims.user_id == "u1"
     assert keys.fetches == 1
 
 

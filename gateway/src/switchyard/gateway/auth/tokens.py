@@ -1,7 +1,9 @@
 """Local verification of identity's EdDSA access tokens against its JWKS.
 
 The keys are fetched at startup and again when a token names an unknown ``kid`` (a rotation), but at
-most every ``min_refresh_seconds`` so a stream of forged kids cannot turn into a stream of RPCs.
+most every ``min_refresh_seconds`` so a stream of forged kids cannot turn into a stream of RPCs. A failed
+fetch (identity not up yet: the gateway may well start first) is retried after ``FAILED_FETCH_RETRY_SECONDS``
+instead, so valid tokens are not refused for the whole throttle window.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from switchyard.identity.v1 import identity_service_pb2 as pb
 from switchyard.obs import get_logger
 
 _log = get_logger(__name__)
+
+FAILED_FETCH_RETRY_SECONDS = 1.0
 
 FetchJwks = Callable[[], Awaitable[pb.GetJwksResponse]]
 
@@ -48,18 +52,19 @@ class TokenVerifier:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._issuer = ""
         self._audience = ""
-        self._fetched_at = float("-inf")
+        self._next_fetch_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def refresh(self) -> bool:
         """Fetch the JWKS now; False (and the old keys kept) when identity cannot answer."""
         async with self._lock:
-            self._fetched_at = time.monotonic()
             try:
                 response = await self._fetch()
             except Exception as exc:
+                self._next_fetch_at = time.monotonic() + FAILED_FETCH_RETRY_SECONDS
                 _log.warning("jwks fetch failed", error=type(exc).__name__)
                 return False
+            self._next_fetch_at = time.monotonic() + self._min_refresh
             keys: dict[str, jwt.PyJWK] = {}
             for key in response.keys:
                 data = {"kty": key.kty, "crv": key.crv, "x": key.x, "kid": key.kid, "alg": key.alg or "EdDSA"}
@@ -72,7 +77,7 @@ class TokenVerifier:
 
     async def _key_for(self, kid: str) -> jwt.PyJWK:
         key = self._keys.get(kid)
-        if key is None and time.monotonic() - self._fetched_at >= self._min_refresh:
+        if key is None and time.monotonic() >= self._next_fetch_at:
             await self.refresh()
             key = self._keys.get(kid)
         if key is None:
