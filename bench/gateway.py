@@ -44,8 +44,12 @@ def stack_env() -> dict[str, str]:
     keys = ("DATABASE_URL", "REDIS_URL", "NATS_URL")
     if all(os.environ.get(k) for k in keys):
         return {k: os.environ[k] for k in keys}
-    subprocess.run([PY, "-m", "switchyard.stack", "up-servers"], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    out = subprocess.run([PY, "-m", "switchyard.stack", "env"], check=True, cwd=ROOT, capture_output=True, text=True)
+    subprocess.run(
+        [PY, "-m", "switchyard.stack", "up-servers"], check=True, cwd=ROOT, stdout=subprocess.DEVNULL
+    )
+    out = subprocess.run(
+        [PY, "-m", "switchyard.stack", "env"], check=True, cwd=ROOT, capture_output=True, text=True
+    )
     env = dict(re.findall(r"^(?:export\s+)?(\w+)=['\"]?([^'\"\n]+)['\"]?$", out.stdout, re.M))
     return {k: env[k] for k in keys}
 
@@ -77,7 +81,9 @@ def throwaway_database(url: str) -> Iterator[str]:
 @contextmanager
 def process(args: list[str], env: dict[str, str], name: str) -> Iterator[subprocess.Popen[bytes]]:
     log = open(ROOT / ".data" / f"bench-{name}.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        args, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         yield proc
     finally:
@@ -145,7 +151,9 @@ def credentials(base: str, root_email: str, root_password: str) -> tuple[str, st
     """A fresh user's access token and a new lsk_ admin key."""
     with httpx.Client(base_url=base, timeout=30) as c:
         email = f"bench-{uuid.uuid4().hex[:10]}@example.com"
-        r = c.post("/api/auth/register", json={"email": email, "password": "bench-Passw0rd", "displayName": "Bench"})
+        r = c.post(
+            "/api/auth/register", json={"email": email, "password": "bench-Passw0rd", "displayName": "Bench"}
+        )
         r.raise_for_status()
         jwt = r.json()["accessToken"]
         r = c.post("/api/auth/login", json={"email": root_email, "password": root_password})
@@ -162,7 +170,9 @@ def credentials(base: str, root_email: str, root_password: str) -> tuple[str, st
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=64)
     opts = parser.parse_args()
@@ -182,9 +192,13 @@ def run(opts: argparse.Namespace, urls: dict[str, str]) -> int:
     root_email, root_password = f"root-{uuid.uuid4().hex[:8]}@bench.local", secrets.token_urlsafe(16)
     env |= {"IDENTITY_ROOT_EMAIL": root_email, "IDENTITY_ROOT_PASSWORD": root_password}
     id_port, gw_port, grpc_port, bare_port, chain_port = (free_port() for _ in range(5))
-    env |= {"IDENTITY_GRPC_PORT": str(id_port), "GATEWAY_PORT": str(gw_port),
-            "GATEWAY_IDENTITY_ADDR": f"127.0.0.1:{id_port}", "GATEWAY_WORKERS": "1",
-            "GATEWAY_AUTH_RATE_LIMIT_PER_MINUTE": "100000"}
+    env |= {
+        "IDENTITY_GRPC_PORT": str(id_port),
+        "GATEWAY_PORT": str(gw_port),
+        "GATEWAY_IDENTITY_ADDR": f"127.0.0.1:{id_port}",
+        "GATEWAY_WORKERS": "1",
+        "GATEWAY_AUTH_RATE_LIMIT_PER_MINUTE": "100000",
+    }
     env |= {"BENCH_PG_DSN": urls["DATABASE_URL"], "BENCH_GRPC_PORT": str(grpc_port)}
     subprocess.run([PY, "-m", "switchyard.identity", "migrate"], env=env, cwd=ROOT, check=True)
     bare = [PY, str(ROOT / "bench" / "_bare.py")]
@@ -204,15 +218,25 @@ def run(opts: argparse.Namespace, urls: dict[str, str]) -> int:
         results = [
             wrk("(a) bare Litestar", f"http://127.0.0.1:{bare_port}/", {}, d, c),
             wrk("(b) /api/auth/me JWT", f"{gw}/api/auth/me", {"Authorization": f"Bearer {jwt}"}, d, c),
-            wrk("(c) /api/tenant/members lsk_", f"{gw}/api/tenant/members", {"Authorization": f"Bearer {lsk}"}, d, c),
+            wrk(
+                "(c) /api/tenant/members lsk_",
+                f"{gw}/api/tenant/members",
+                {"Authorization": f"Bearer {lsk}"},
+                d,
+                c,
+            ),
             wrk("(d) bare chain", f"http://127.0.0.1:{chain_port}/", {}, d, c),
         ]
     a, dd = results[0], results[3]
     print(f"\ngateway benchmark: {c} connections, {d}s per scenario, wrk -t1, 1 uvicorn worker each")
-    print(f"{'scenario':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs (a)':>7} {'vs (d)':>7}")
+    print(
+        f"{'scenario':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs (a)':>7} {'vs (d)':>7}"
+    )
     for r in results:
-        print(f"{r.name:34} {r.rps:9.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d} "
-              f"{r.rps / a.rps:7.1%} {r.rps / dd.rps:7.1%}")
+        print(
+            f"{r.name:34} {r.rps:9.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d} "
+            f"{r.rps / a.rps:7.1%} {r.rps / dd.rps:7.1%}"
+        )
     return 1 if any(r.errors for r in results) else 0
 
 

@@ -10,9 +10,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from switchyard.gateway.auth import tokens
 from switchyard.gateway.auth.callers import bearer_token
 from switchyard.gateway.auth.epoch import EpochCache
-from switchyard.gateway.auth import tokens
 from switchyard.gateway.auth.tokens import InvalidToken, TokenVerifier
 from switchyard.gateway.config import Settings
 from switchyard.gateway.errors import GatewayError
