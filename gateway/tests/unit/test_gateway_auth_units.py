@@ -135,3 +135,28 @@ def test_settings_parse_env_style_values() -> None:
     )
     with pytest.raises(ValueError, match="32 bytes"):
         Settings(principal_key=b"short")
+
+
+async def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = _Keys("k1")
+    verifier = TokenVerifier(keys.fetch, min_refresh_seconds=30)
+    await verifier.refresh()
+    token = keys.token(exp=int(time.time()) + 60)
+    assert (await verifier.verify(token)).token_id == "j1"
+    later = time.time() + 120
+    monkeypatch.setattr(tokens.time, "time", lambda: later)
+    with pytest.raises(InvalidToken):
+        await verifier.verify(token)
+
+
+async def test_a_retired_signing_key_stops_remembered_tokens() -> None:
+    old, new = _Keys("k1"), _Keys("k2")
+    current = old
+    verifier = TokenVerifier(lambda: current.fetch(), min_refresh_seconds=0)
+    await verifier.refresh()
+    token = old.token()
+    await verifier.verify(token)
+    current = new
+    await verifier.refresh()
+    with pytest.raises(InvalidToken):
+        await verifier.verify(token)

@@ -7,7 +7,12 @@ import uuid
 import pytest
 from sqlalchemy import Column, Integer, Table, Text, UniqueConstraint, text
 from switchyard.db.base import make_metadata
-from switchyard.db.engine import async_url, create_engine, create_session_factory
+from switchyard.db.engine import (
+    async_url,
+    create_engine,
+    create_read_session_factory,
+    create_session_factory,
+)
 
 
 @pytest.mark.unit
@@ -46,5 +51,19 @@ async def test_session_factory_talks_to_postgres_with_application_name(database_
             seen = await session.scalar(text("SELECT current_setting('application_name')"))
         assert seen == name
         assert sessions.kw["expire_on_commit"] is False
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.integration
+async def test_read_sessions_run_each_statement_outside_an_explicit_transaction(database_url: str) -> None:
+    engine = create_engine(database_url, pool_size=1)
+    xid = text("SELECT pg_current_xact_id()::text")
+    try:
+        async with create_session_factory(engine)() as session:
+            # One BEGIN before the first statement: both statements share a transaction.
+            assert await session.scalar(xid) == await session.scalar(xid)
+        async with create_read_session_factory(engine)() as session:
+            assert await session.scalar(xid) != await session.scalar(xid)
     finally:
         await engine.dispose()

@@ -71,7 +71,7 @@ def add_probe(probe: Probe, server: grpc.aio.Server) -> None:
     server.add_generic_rpc_handlers((handler,))
 
 
-StartProbe = Callable[[str], Awaitable[RunningServer]]
+StartProbe = Callable[..., Awaitable[RunningServer]]
 
 
 @pytest.fixture
@@ -79,12 +79,13 @@ async def start_probe(principal_key: bytes) -> AsyncIterator[StartProbe]:
     """Start extra probe servers labelled by the argument; they are stopped after the test."""
     started: list[RunningServer] = []
 
-    async def start(label: str) -> RunningServer:
+    async def start(label: str, *, tracing: bool | None = None) -> RunningServer:
         running = await start_server(
             name=label,
             servicers=[(add_probe, Probe(label))],
             service_names=[SERVICE],
             principal_key=principal_key,
+            tracing=tracing,
         )
         started.append(running)
         return running

@@ -12,9 +12,10 @@ import pytest
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
-from switchyard.grpckit.client import call_metadata
+from switchyard.grpckit.client import call_metadata, create_channel
 from switchyard.grpckit.interceptors import GRPC_CODES
 from switchyard.grpckit.principal import METADATA_KEY, USER, Principal, PrincipalSigner
+from switchyard.obs import tracing_enabled
 
 pytestmark = pytest.mark.integration
 
@@ -174,15 +175,32 @@ async def test_expired_principal_message_says_so(channel: grpc.aio.Channel, prin
     assert caught.value.details() == "principal expired"
 
 
-async def test_trace_context_crosses_the_call(channel: grpc.aio.Channel) -> None:
-    trace_id = int(uuid.uuid4().hex, 16)
-    parent = SpanContext(trace_id=trace_id, span_id=0x42, is_remote=False, trace_flags=TraceFlags(1))
+async def _trace_ids(start_probe: Any, *, tracing: bool | None) -> tuple[str, str]:
+    """Call WhoAmI under a known parent span: (the parent's trace id, the one the handler saw)."""
+    running = await start_probe("traced", tracing=tracing)
+    chan = create_channel(running.address, tracing=tracing)
+    parent = SpanContext(
+        trace_id=int(uuid.uuid4().hex, 16), span_id=0x42, is_remote=False, trace_flags=TraceFlags(1)
+    )
     token = otel_context.attach(trace.set_span_in_context(NonRecordingSpan(parent)))
     try:
-        seen = await _whoami(channel)
+        seen = await _whoami(chan)
     finally:
         otel_context.detach(token)
-    assert seen["trace_id"] == format(trace_id, "032x")
+        await chan.close()
+    return format(parent.trace_id, "032x"), str(seen["trace_id"])
+
+
+async def test_trace_context_crosses_the_call_when_tracing(start_probe: Any) -> None:
+    sent, seen = await _trace_ids(start_probe, tracing=True)
+    assert seen == sent
+
+
+async def test_no_tracing_interceptors_when_this_process_records_no_spans(start_probe: Any) -> None:
+    # The default provider records nothing, so the per-call interceptors are left out entirely.
+    assert not tracing_enabled()
+    sent, seen = await _trace_ids(start_probe, tracing=None)
+    assert seen != sent
 
 
 async def test_principal_does_not_leak_into_the_next_call(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import Scope
 from redis.asyncio import Redis
 from switchyard.gateway import health
 from switchyard.gateway.auth.callers import Authenticator
@@ -25,6 +26,7 @@ from switchyard.gateway.domain.messages import controllers as messages
 from switchyard.gateway.domain.org_keys import controllers as org_keys
 from switchyard.gateway.domain.system import controllers as system
 from switchyard.gateway.errors import EXCEPTION_HANDLERS
+from switchyard.gateway.readcache import ReadCache, epoch_bump_middleware
 from switchyard.gateway.request_id import (
     API_VERSION_HEADER,
     REQUEST_ID_HEADER,
@@ -64,7 +66,8 @@ def _lifespan(settings: Settings) -> Any:
         authenticator = Authenticator(
             redis=redis, identity=identity, verifier=verifier, cache_seconds=settings.auth_cache_seconds
         )
-        app.state.gateway = Gateway(settings, redis, channel, identity, authenticator)
+        reads = ReadCache(enabled=settings.read_cache, max_age_seconds=settings.auth_cache_seconds)
+        app.state.gateway = Gateway(settings, redis, channel, identity, authenticator, reads)
         try:
             yield
         finally:
@@ -72,6 +75,10 @@ def _lifespan(settings: Settings) -> Any:
             await redis.aclose()
 
     return lifespan
+
+
+def _redis_of(scope: Scope) -> Redis:
+    return cast("Gateway", scope["app"].state.gateway).redis
 
 
 async def _bind_request_id(request: Request[Any, Any, Any]) -> None:
@@ -116,6 +123,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=ROUTES,
         dependencies=GATEWAY,
         lifespan=[_lifespan(settings)],
+        middleware=[epoch_bump_middleware(_redis_of)],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=_bind_request_id,
         before_send=[make_before_send(settings.api_version)],

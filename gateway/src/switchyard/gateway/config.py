@@ -20,7 +20,9 @@ class Settings(BaseSettings):
         copyright: copyright line of ``GET /api/version``.
         rpc_timeout_seconds: deadline of every outbound gRPC call.
         auth_rate_limit_per_minute: per client IP and route on the public auth routes and invites.
-        auth_cache_seconds: longest life of a cached API key or tenant role, even with an unchanged epoch.
+        auth_cache_seconds: longest life of a cached API key, tenant role or cached read, even with an
+            unchanged epoch.
+        read_cache: serve GET /api/auth/me and /api/tenant/members from the epoch-tagged edge cache.
         jwks_min_refresh_seconds: an unknown ``kid`` refetches the JWKS at most this often.
         trust_proxy: take the client IP from ``X-Forwarded-For`` (only behind a proxy that sets it).
         cors_origins: allowed CORS origins (comma list); empty disables CORS.
@@ -40,6 +42,7 @@ class Settings(BaseSettings):
     rpc_timeout_seconds: float = 5.0
     auth_rate_limit_per_minute: int = 20
     auth_cache_seconds: float = 30.0
+    read_cache: bool = True
     jwks_min_refresh_seconds: float = 30.0
     trust_proxy: bool = False
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()

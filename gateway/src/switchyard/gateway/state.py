@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from switchyard.gateway.auth.callers import Authenticator
 from switchyard.gateway.clients.identity import IdentityClient
 from switchyard.gateway.config import Settings
+from switchyard.gateway.readcache import ReadCache
 
 
 @dataclass(slots=True)
@@ -24,6 +25,7 @@ class Gateway:
     identity_channel: grpc.aio.Channel
     identity: IdentityClient
     authenticator: Authenticator
+    reads: ReadCache
 
 
 def gateway_of(connection: Request[Any, Any, Any] | ASGIConnection[Any, Any, Any, Any]) -> Gateway:

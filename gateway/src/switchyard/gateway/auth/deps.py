@@ -13,6 +13,7 @@ from litestar.di import Provide
 from litestar.params import FromPath
 from switchyard.gateway.auth.callers import Caller, TenantAccess
 from switchyard.gateway.errors import GatewayError
+from switchyard.gateway.readcache import EPOCH_SCOPE_KEY
 from switchyard.gateway.request_id import request_id_of
 from switchyard.gateway.state import gateway_of
 from switchyard.grpckit.principal import ANONYMOUS, ORG_KEY, Principal
@@ -38,9 +39,12 @@ def _principal(caller: Caller, request_id: str, access: TenantAccess | None = No
 
 async def _caller(request: AnyRequest) -> Caller:
     gateway = gateway_of(request)
-    return await gateway.authenticator.authenticate(
+    caller = await gateway.authenticator.authenticate(
         request.headers.get("authorization"), request_id=request_id_of(request.scope)
     )
+    # Cached reads are tagged with the epoch this request saw before any RPC (see readcache).
+    request.scope[EPOCH_SCOPE_KEY] = caller.epoch  # type: ignore[literal-required]
+    return caller
 
 
 def _reject_org_key(caller: Caller) -> None:

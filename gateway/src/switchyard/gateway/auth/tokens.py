@@ -21,6 +21,9 @@ from switchyard.obs import get_logger
 _log = get_logger(__name__)
 
 FAILED_FETCH_RETRY_SECONDS = 1.0
+# Verified tokens remembered by their exact text: an EdDSA verify costs more than the rest of the
+# gateway's own work on a request. Revocation is not cached (it is checked in Redis every time).
+VERIFIED_CACHE_SIZE = 10_000
 
 FetchJwks = Callable[[], Awaitable[pb.GetJwksResponse]]
 
@@ -53,6 +56,7 @@ class TokenVerifier:
         self._issuer = ""
         self._audience = ""
         self._next_fetch_at = float("-inf")
+        self._verified: dict[str, AccessClaims] = {}
         self._lock = asyncio.Lock()
 
     async def refresh(self) -> bool:
@@ -72,6 +76,9 @@ class TokenVerifier:
                     keys[key.kid] = jwt.PyJWK(data)
                 except jwt.PyJWTError:
                     _log.warning("unusable jwk skipped", kid=key.kid)
+            if keys.keys() != self._keys.keys():
+                # A retired key must stop verifying tokens at once, cached or not.
+                self._verified.clear()
             self._keys, self._issuer, self._audience = keys, response.issuer, response.audience
             return True
 
@@ -90,6 +97,20 @@ class TokenVerifier:
         Raises:
             InvalidToken: Bad signature, wrong issuer/audience, expired, or not ``typ=access``.
         """
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached.expires_at > time.time():
+                return cached
+            del self._verified[token]
+            raise InvalidToken("token expired")
+        claims = await self._verify_signature(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            # Dicts keep insertion order: drop the oldest entry.
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = claims
+        return claims
+
+    async def _verify_signature(self, token: str) -> AccessClaims:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

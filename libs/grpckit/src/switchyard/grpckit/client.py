@@ -9,6 +9,7 @@ import grpc
 import grpc.aio
 from opentelemetry.instrumentation.grpc import aio_client_interceptors
 from switchyard.grpckit.principal import METADATA_KEY, REQUEST_ID_KEY
+from switchyard.obs import tracing_enabled
 
 CHANNEL_OPTIONS: tuple[tuple[str, int | str], ...] = (
     ("grpc.lb_policy_name", "round_robin"),
@@ -78,20 +79,23 @@ def channel_target(targets: str) -> str:
     return "ipv4:" + ",".join(dict.fromkeys(resolved))
 
 
-def create_channel(targets: str) -> grpc.aio.Channel:
+def create_channel(targets: str, *, tracing: bool | None = None) -> grpc.aio.Channel:
     """Open one insecure channel that spreads calls round-robin over every address in ``targets``.
 
     Args:
         targets: ``"host:port"`` or ``"h1:p1,h2:p2"`` (e.g. ``GATEWAY_IDENTITY_ADDR``).
+        tracing: Install the OpenTelemetry client interceptors; by default only when this process
+            records spans (``switchyard.obs.tracing_enabled()``), since they cost on every call.
 
     Returns:
-        The channel, with keepalive and the OpenTelemetry client interceptors. Close it with
+        The channel, with keepalive (and tracing interceptors, see above). Close it with
         ``await channel.close()``; give every call a ``timeout``.
     """
+    traced = tracing_enabled() if tracing is None else tracing
     return grpc.aio.insecure_channel(
         channel_target(targets),
         options=CHANNEL_OPTIONS,
-        interceptors=aio_client_interceptors(),  # type: ignore[no-untyped-call]
+        interceptors=aio_client_interceptors() if traced else None,  # type: ignore[no-untyped-call]
     )
 
 

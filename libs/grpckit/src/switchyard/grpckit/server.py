@@ -27,7 +27,7 @@ from switchyard.grpckit.interceptors import (
     PrincipalInterceptor,
 )
 from switchyard.grpckit.principal import PrincipalVerifier
-from switchyard.obs import get_logger
+from switchyard.obs import get_logger, tracing_enabled
 
 log = get_logger(__name__)
 
@@ -104,6 +104,7 @@ async def start_server(
     host: str = "127.0.0.1",
     port: int = 0,
     max_workers: int | None = None,
+    tracing: bool | None = None,
 ) -> RunningServer:
     """Build, bind and start a service's gRPC server.
 
@@ -116,6 +117,9 @@ async def start_server(
         host: Interface to bind (``0.0.0.0`` in containers).
         port: Port to bind; 0 picks a free one (see ``RunningServer.port``).
         max_workers: Size of the thread pool that runs non-async handlers; grpc's default when None.
+        tracing: Install the OpenTelemetry server interceptor first in the chain; by default only
+            when this process records spans (``switchyard.obs.tracing_enabled()``), since it costs
+            on every call and has nothing to record otherwise.
 
     Returns:
         The running server.
@@ -126,11 +130,12 @@ async def start_server(
     """
     if len(principal_key) < MIN_KEY_BYTES:
         raise ValueError(f"the principal key must be at least {MIN_KEY_BYTES} bytes")
-    interceptors = [
-        aio_server_interceptor(filter_=_traced),  # type: ignore[no-untyped-call]
+    interceptors: list[grpc.aio.ServerInterceptor] = [
         PrincipalInterceptor(PrincipalVerifier(principal_key)),
         ExceptionToStatusInterceptor(),
     ]
+    if tracing_enabled() if tracing is None else tracing:
+        interceptors.insert(0, aio_server_interceptor(filter_=_traced))  # type: ignore[no-untyped-call]
     pool = ThreadPoolExecutor(max_workers=max_workers) if max_workers else None
     server = grpc.aio.server(migration_thread_pool=pool, interceptors=interceptors, options=SERVER_OPTIONS)
     for add, servicer in servicers:

@@ -38,6 +38,15 @@ def setup_tracing(service: str, *, endpoint: str | None) -> None:
         _provider = provider
 
 
+def tracing_enabled() -> bool:
+    """True when this process records spans (an SDK tracer provider is installed).
+
+    Instrumentation that costs per call (the gRPC interceptors) is installed only then: with tracing
+    off there is no span to record and no trace id to propagate, so it would be pure overhead.
+    """
+    return isinstance(trace.get_tracer_provider(), TracerProvider)
+
+
 def shutdown_tracing() -> None:
     """Flush pending spans and stop the exporter (call on shutdown; a no-op when tracing is off)."""
     with _lock:
@@ -47,4 +56,4 @@ def shutdown_tracing() -> None:
             _provider.shutdown()
 
 
-__all__ = ["setup_tracing", "shutdown_tracing"]
+__all__ = ["setup_tracing", "shutdown_tracing", "tracing_enabled"]

@@ -13,7 +13,7 @@ import nats.js
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.bus import OutboxRelay, connect, ensure_stream
-from switchyard.db.engine import create_engine, create_session_factory
+from switchyard.db.engine import create_engine, create_read_session_factory, create_session_factory
 from switchyard.db.migrations import upgrade
 from switchyard.db.redis import create_redis
 from switchyard.grpckit.server import RunningServer, start_server
@@ -101,7 +101,9 @@ async def _close_nats(client: nats.aio.client.Client) -> None:
         await client.drain()
 
 
-async def _connect(settings: Settings, closers: list[Closer]) -> tuple[SessionFactory, Redis, JetStream]:
+async def _connect(
+    settings: Settings, closers: list[Closer]
+) -> tuple[SessionFactory, SessionFactory, Redis, JetStream]:
     # Each resource registers its closer as soon as it exists, so a failed start leaks nothing.
     engine = create_engine(settings.database_url, application_name="identity")
     closers.append(engine.dispose)
@@ -111,13 +113,14 @@ async def _connect(settings: Settings, closers: list[Closer]) -> tuple[SessionFa
     closers.append(lambda: _close_nats(nc))
     js = nc.jetstream()
     await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
-    return create_session_factory(engine), cache, js
+    return create_session_factory(engine), create_read_session_factory(engine), cache, js
 
 
 async def _deps(
     settings: Settings,
     *,
     sessions: SessionFactory,
+    reads: SessionFactory,
     cache: Redis,
     clock: Clock,
     kek: bytes,
@@ -133,6 +136,7 @@ async def _deps(
     )
     return Deps(
         sessions=sessions,
+        reads=reads,
         clock=clock,
         tokens=issuer,
         events=events,
@@ -156,7 +160,7 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     now = clock or utcnow
     closers: list[Closer] = []
     try:
-        sessions, cache, js = await _connect(settings, closers)
+        sessions, reads, cache, js = await _connect(settings, closers)
         events = OutboxEvents()
         kek = key_encryption_key(settings)
         result = await bootstrap(
@@ -168,7 +172,9 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
             root_password=settings.root_password,
             root_tenant_name=settings.root_tenant_name,
         )
-        deps = await _deps(settings, sessions=sessions, cache=cache, clock=now, kek=kek, events=events)
+        deps = await _deps(
+            settings, sessions=sessions, reads=reads, cache=cache, clock=now, kek=kek, events=events
+        )
         relay = OutboxRelay(session_factory=sessions, table=outbox, js=js)
         relay.start()
         # Closers run in reverse: the relay stops before NATS and PostgreSQL close.

@@ -6,7 +6,6 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from switchyard.gateway.auth.deps import ADMIN
-from switchyard.gateway.auth.epoch import bump_epoch
 from switchyard.gateway.domain.api_keys import schemas as s
 from switchyard.gateway.schema import StatusResponse
 from switchyard.gateway.state import Gateway
@@ -62,7 +61,6 @@ class ApiKeysController(Controller):
     ) -> StatusResponse:
         """Soft-delete a key."""
         await gateway.identity.delete_api_key(principal, key_id=keyId)
-        await bump_epoch(gateway.redis)
         return StatusResponse(status="deleted")
 
 

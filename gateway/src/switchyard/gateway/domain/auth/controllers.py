@@ -5,9 +5,9 @@ from __future__ import annotations
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
-from switchyard.gateway.auth.deps import PUBLIC
+from switchyard.gateway.auth.deps import PUBLIC, AnyRequest
 from switchyard.gateway.auth.deps import USER as USER_AUTH
-from switchyard.gateway.auth.epoch import bump_epoch, revoke_token
+from switchyard.gateway.auth.epoch import revoke_token
 from switchyard.gateway.domain.auth import schemas as s
 from switchyard.gateway.errors import GatewayError
 from switchyard.gateway.ratelimit import RATE_LIMIT_OPT, rate_limit_guard
@@ -165,12 +165,18 @@ class SessionController(Controller):
         operation_id="GetMe",
         description="Returns the authenticated user's profile and all tenant memberships. Use this to hydrate the session after login or page refresh.",  # noqa: E501
     )
-    async def me(self, principal: NamedDependency[Principal], gateway: NamedDependency[Gateway]) -> s.Me:
-        """The caller's profile."""
-        response = await gateway.identity.get_me(principal)
-        return s.Me(
-            user=s.user_from_pb(response.user), memberships=s.memberships_from_pb(response.memberships)
-        )
+    async def me(
+        self, request: AnyRequest, principal: NamedDependency[Principal], gateway: NamedDependency[Gateway]
+    ) -> s.Me:
+        """The caller's profile (served from the epoch-tagged edge cache when current)."""
+
+        async def fetch() -> s.Me:
+            response = await gateway.identity.get_me(principal)
+            return s.Me(
+                user=s.user_from_pb(response.user), memberships=s.memberships_from_pb(response.memberships)
+            )
+
+        return await gateway.reads.get_or_fetch(("me", principal.user_id), request.scope, fetch)
 
     @post(
         "/logout",
@@ -226,7 +232,6 @@ class SessionController(Controller):
     ) -> s.InvitationAccepted:
         """Join the inviting tenant."""
         response = await gateway.identity.accept_invitation(principal, token=data.token)
-        await bump_epoch(gateway.redis)
         return s.InvitationAccepted(
             message="Invitation accepted", memberships=s.memberships_from_pb(response.memberships)
         )

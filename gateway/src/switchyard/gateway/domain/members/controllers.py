@@ -5,8 +5,7 @@ from __future__ import annotations
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from switchyard.gateway.auth.deps import TENANT
-from switchyard.gateway.auth.epoch import bump_epoch
+from switchyard.gateway.auth.deps import TENANT, AnyRequest
 from switchyard.gateway.domain.members import schemas as s
 from switchyard.gateway.ratelimit import RATE_LIMIT_OPT, rate_limit_guard
 from switchyard.gateway.schema import ROLE_BY_NAME, MessageResponse
@@ -28,11 +27,15 @@ class MembersController(Controller):
         description="Returns all members of the current tenant with their roles and join dates. Any member of the tenant can call this endpoint.",  # noqa: E501
     )
     async def list_members(
-        self, principal: NamedDependency[Principal], gateway: NamedDependency[Gateway]
+        self, request: AnyRequest, principal: NamedDependency[Principal], gateway: NamedDependency[Gateway]
     ) -> s.MemberList:
-        """The tenant's members."""
-        response = await gateway.identity.list_members(principal)
-        return s.members_from_pb(response.members)
+        """The tenant's members (the caller's membership was checked by the tenant dependency)."""
+
+        async def fetch() -> s.MemberList:
+            response = await gateway.identity.list_members(principal)
+            return s.members_from_pb(response.members)
+
+        return await gateway.reads.get_or_fetch(("members", principal.tenant_id), request.scope, fetch)
 
     @post(
         "/invite",
@@ -63,7 +66,6 @@ class MembersController(Controller):
     ) -> MessageResponse:
         """Remove a member."""
         await gateway.identity.remove_member(principal, user_id=userId)
-        await bump_epoch(gateway.redis)
         return MessageResponse(message="Member removed")
 
     @patch(
@@ -80,7 +82,6 @@ class MembersController(Controller):
     ) -> MessageResponse:
         """Set a member's role."""
         await gateway.identity.change_member_role(principal, user_id=userId, role=ROLE_BY_NAME[data.role])
-        await bump_epoch(gateway.redis)
         return MessageResponse(message="Role updated")
 
     @post(
@@ -94,7 +95,6 @@ class MembersController(Controller):
     ) -> MessageResponse:
         """Make another member the owner."""
         await gateway.identity.transfer_ownership(principal, user_id=userId)
-        await bump_epoch(gateway.redis)
         return MessageResponse(message="Ownership transferred")
 
 

@@ -6,7 +6,6 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from switchyard.gateway.auth.deps import ORG
-from switchyard.gateway.auth.epoch import bump_epoch
 from switchyard.gateway.domain.org_keys import schemas as s
 from switchyard.gateway.schema import StatusResponse
 from switchyard.gateway.state import Gateway
@@ -65,7 +64,6 @@ class OrgKeysController(Controller):
     ) -> StatusResponse:
         """Revoke a key."""
         await gateway.identity.revoke_org_key(principal, org_id=orgId, key_id=keyId)
-        await bump_epoch(gateway.redis)
         return StatusResponse(status="revoked")
 
 

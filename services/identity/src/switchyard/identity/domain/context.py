@@ -18,6 +18,8 @@ class Deps:
     """Database sessions, the clock and the ports; one instance per running server."""
 
     sessions: async_sessionmaker[AsyncSession]
+    # Autocommit sessions for single-query reads on hot paths (no BEGIN/ROLLBACK round trips).
+    reads: async_sessionmaker[AsyncSession]
     clock: Clock
     tokens: TokenIssuer
     events: EventSink

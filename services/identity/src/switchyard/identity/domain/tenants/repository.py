@@ -89,6 +89,29 @@ async def memberships_of(session: AsyncSession, *, user_id: uuid.UUID) -> list[M
     ]
 
 
+async def user_with_memberships(
+    session: AsyncSession, *, user_id: uuid.UUID
+) -> tuple[User | None, list[MembershipView]]:
+    """The user and every tenant they belong to, in one round trip (GetMe runs on every page load)."""
+    rows = (
+        await session.execute(
+            select(User, Tenant.id, Tenant.name, Tenant.slug, Membership.role, Tenant.is_root)
+            .outerjoin(Membership, Membership.user_id == User.id)
+            .outerjoin(Tenant, Tenant.id == Membership.tenant_id)
+            .where(User.id == user_id)
+            .order_by(Membership.joined_at, Tenant.name)
+        )
+    ).all()
+    if not rows:
+        return None, []
+    memberships = [
+        MembershipView(tenant_id=str(tid), tenant_name=name, tenant_slug=slug, role=role, is_root=is_root)
+        for _, tid, name, slug, role, is_root in rows
+        if tid is not None
+    ]
+    return rows[0][0], memberships
+
+
 async def members(session: AsyncSession, *, tenant_id: uuid.UUID) -> list[MemberView]:
     """The tenant's members with their profiles, oldest first."""
     rows = await session.execute(

@@ -73,10 +73,18 @@ class TenantService:
         )
 
     async def list_members(self, *, principal: Principal) -> list[MemberView]:
-        """Every member of the principal's tenant; any member may ask."""
-        async with self._d.sessions() as s:
-            actor = await self._actor(s, principal, lock=False)
-            return await tenant_repo.members(s, tenant_id=actor.tenant_id)
+        """Every member of the principal's tenant; any member may ask.
+
+        One autocommit query: the caller is a member exactly when they are in the list, so the
+        membership check needs no query of its own.
+        """
+        user_id = caller_id(principal)
+        tenant_id = find_id(principal.require_tenant(), not_found=TENANT_NOT_FOUND)
+        async with self._d.reads() as s:
+            members = await tenant_repo.members(s, tenant_id=tenant_id)
+        if not any(m.user_id == str(user_id) for m in members):
+            raise NotFound(TENANT_NOT_FOUND)
+        return members
 
     async def invite_member(self, *, principal: Principal, email: str, role: str) -> InvitationSent:
         """Invite an email as admin or user; a pending invitation for the same email is replaced."""

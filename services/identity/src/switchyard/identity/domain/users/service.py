@@ -30,13 +30,12 @@ class UserService:
         self._d = deps
 
     async def get_me(self, *, principal: Principal) -> Me:
-        """The caller's profile and memberships (two queries: it is on every page load)."""
+        """The caller's profile and memberships (one autocommit query: it is on every page load)."""
         user_id = caller_id(principal)
-        async with self._d.sessions() as s:
-            user = await user_repo.get(s, user_id=user_id)
-            if user is None:
-                raise Unauthenticated("user not found")
-            memberships = await tenant_repo.memberships_of(s, user_id=user_id)
+        async with self._d.reads() as s:
+            user, memberships = await tenant_repo.user_with_memberships(s, user_id=user_id)
+        if user is None:
+            raise Unauthenticated("user not found")
         return Me(user=UserView.of(user), memberships=memberships)
 
     async def change_password(
