@@ -5,6 +5,8 @@ Scenarios (one run, same uvicorn settings: 1 worker, uvloop, httptools, no acces
   (b) me     - GET /api/auth/me with a JWT (gateway -> identity over gRPC -> PostgreSQL)
   (c) members- GET /api/tenant/members with an lsk_ admin key
   (d) chain  - bare Litestar handler -> grpc.aio unary -> asyncpg one-row read (none of our code)
+(b) and (c) are also run against a second gateway with GATEWAY_READ_CACHE=false, to show the
+uncached path: every request then reaches identity and PostgreSQL.
 Load: wrk, 64 connections. Prints requests/s, p50, p99 and each ratio to (a) and to (d).
 """
 
@@ -191,7 +193,7 @@ def run(opts: argparse.Namespace, urls: dict[str, str]) -> int:
     env["SWITCHYARD_PRINCIPAL_KEY"] = secrets.token_hex(32)
     root_email, root_password = f"root-{uuid.uuid4().hex[:8]}@bench.local", secrets.token_urlsafe(16)
     env |= {"IDENTITY_ROOT_EMAIL": root_email, "IDENTITY_ROOT_PASSWORD": root_password}
-    id_port, gw_port, grpc_port, bare_port, chain_port = (free_port() for _ in range(5))
+    id_port, gw_port, nocache_port, grpc_port, bare_port, chain_port = (free_port() for _ in range(6))
     env |= {
         "IDENTITY_GRPC_PORT": str(id_port),
         "GATEWAY_PORT": str(gw_port),
@@ -205,27 +207,31 @@ def run(opts: argparse.Namespace, urls: dict[str, str]) -> int:
     with (
         process([PY, "-m", "switchyard.identity", "serve"], env, "identity"),
         process([PY, "-m", "switchyard.gateway"], env, "gateway"),
+        process(
+            [PY, "-m", "switchyard.gateway"],
+            env | {"GATEWAY_PORT": str(nocache_port), "GATEWAY_READ_CACHE": "false"},
+            "gateway-nocache",
+        ),
         process([*bare, "grpc"], env, "grpc"),
         process([*bare, "http-bare"], env | {"BENCH_HTTP_PORT": str(bare_port)}, "bare"),
         process([*bare, "http-chain"], env | {"BENCH_HTTP_PORT": str(chain_port)}, "chain"),
     ):
         gw = f"http://127.0.0.1:{gw_port}"
+        nocache = f"http://127.0.0.1:{nocache_port}"
         wait_http(f"{gw}/readyz")
+        wait_http(f"{nocache}/readyz")
         for port in (grpc_port, bare_port, chain_port):
             wait_port(port)
         jwt, lsk = credentials(gw, root_email, root_password)
         d, c = opts.duration, opts.connections
+        me, members = {"Authorization": f"Bearer {jwt}"}, {"Authorization": f"Bearer {lsk}"}
         results = [
             wrk("(a) bare Litestar", f"http://127.0.0.1:{bare_port}/", {}, d, c),
-            wrk("(b) /api/auth/me JWT", f"{gw}/api/auth/me", {"Authorization": f"Bearer {jwt}"}, d, c),
-            wrk(
-                "(c) /api/tenant/members lsk_",
-                f"{gw}/api/tenant/members",
-                {"Authorization": f"Bearer {lsk}"},
-                d,
-                c,
-            ),
+            wrk("(b) /api/auth/me JWT", f"{gw}/api/auth/me", me, d, c),
+            wrk("(c) /api/tenant/members lsk_", f"{gw}/api/tenant/members", members, d, c),
             wrk("(d) bare chain", f"http://127.0.0.1:{chain_port}/", {}, d, c),
+            wrk("(b) me, read cache off", f"{nocache}/api/auth/me", me, d, c),
+            wrk("(c) members, read cache off", f"{nocache}/api/tenant/members", members, d, c),
         ]
     a, dd = results[0], results[3]
     print(f"\ngateway benchmark: {c} connections, {d}s per scenario, wrk -t1, 1 uvicorn worker each")

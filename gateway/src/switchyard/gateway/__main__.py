@@ -19,7 +19,7 @@ def app_factory() -> object:
     """Build the app from the environment; every uvicorn worker process calls this."""
     # Worker processes are spawned fresh, so each sets up its own logging and tracing.
     _observe()
-    return create_app(Settings())  # type: ignore[call-arg]
+    return create_app(Settings(), settle_heap_on_startup=True)  # type: ignore[call-arg]
 
 
 def main() -> None:

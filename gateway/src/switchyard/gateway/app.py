@@ -36,7 +36,7 @@ from switchyard.gateway.request_id import (
 from switchyard.gateway.state import Gateway
 from switchyard.grpckit.client import create_channel
 from switchyard.grpckit.principal import PrincipalSigner
-from switchyard.obs import request_id_var
+from switchyard.obs import request_id_var, settle_heap
 
 ROUTES: list[Any] = [
     *auth.ROUTES,
@@ -104,11 +104,13 @@ def _openapi(settings: Settings) -> OpenAPIConfig:
     )
 
 
-def create_app(settings: Settings) -> Litestar:
+def create_app(settings: Settings, *, settle_heap_on_startup: bool = False) -> Litestar:
     """Build the gateway application.
 
     Args:
         settings: The gateway's configuration.
+        settle_heap_on_startup: Freeze the startup heap once serving (``obs.settle_heap``); for the
+            server process only, not for apps built inside a test process.
 
     Returns:
         A Litestar app whose lifespan opens Redis and the identity channel.
@@ -123,6 +125,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=ROUTES,
         dependencies=GATEWAY,
         lifespan=[_lifespan(settings)],
+        on_startup=[settle_heap] if settle_heap_on_startup else [],
         middleware=[epoch_bump_middleware(_redis_of)],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=_bind_request_id,

@@ -1,7 +1,9 @@
 """Litestar dependencies that authenticate the caller and resolve the tenant into a ``Principal``.
 
 Controllers declare which one they need (``principal``), so a handler only ever sees a caller that is
-already authenticated, scoped and allowed onto the route.
+already authenticated, scoped and allowed onto the route. Every provider takes ``gateway`` as a
+dependency on purpose: Litestar resolves independent sibling dependencies in an anyio task group, which
+cost a fifth of the gateway's CPU per request; chained, each batch has one member and is simply awaited.
 """
 
 from __future__ import annotations
@@ -9,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from switchyard.gateway.auth.callers import Caller, TenantAccess
 from switchyard.gateway.errors import GatewayError
 from switchyard.gateway.readcache import EPOCH_SCOPE_KEY
 from switchyard.gateway.request_id import request_id_of
-from switchyard.gateway.state import gateway_of
+from switchyard.gateway.state import Gateway
 from switchyard.grpckit.principal import ANONYMOUS, ORG_KEY, Principal
 
 AnyRequest = Request[Any, Any, Any]
@@ -37,8 +39,7 @@ def _principal(caller: Caller, request_id: str, access: TenantAccess | None = No
     )
 
 
-async def _caller(request: AnyRequest) -> Caller:
-    gateway = gateway_of(request)
+async def _caller(request: AnyRequest, gateway: Gateway) -> Caller:
     caller = await gateway.authenticator.authenticate(
         request.headers.get("authorization"), request_id=request_id_of(request.scope)
     )
@@ -59,21 +60,21 @@ def _admin_key_access(caller: Caller) -> TenantAccess | None:
     return None
 
 
-async def anonymous_principal(request: AnyRequest) -> Principal:
+async def anonymous_principal(request: AnyRequest, gateway: NamedDependency[Gateway]) -> Principal:
     """The principal of a public route."""
     return Principal(kind=ANONYMOUS, request_id=request_id_of(request.scope))
 
 
-async def user_principal(request: AnyRequest) -> Principal:
+async def user_principal(request: AnyRequest, gateway: NamedDependency[Gateway]) -> Principal:
     """A signed-in user (JWT or lsk_ key acting as its creator); no tenant needed."""
-    caller = await _caller(request)
+    caller = await _caller(request, gateway)
     _reject_org_key(caller)
     return _principal(caller, request_id_of(request.scope), _admin_key_access(caller))
 
 
-async def tenant_principal(request: AnyRequest) -> Principal:
+async def tenant_principal(request: AnyRequest, gateway: NamedDependency[Gateway]) -> Principal:
     """A member of the tenant named by ``X-Tenant-ID`` (admin lsk_ keys: the root tenant)."""
-    caller = await _caller(request)
+    caller = await _caller(request, gateway)
     _reject_org_key(caller)
     request_id = request_id_of(request.scope)
     access = _admin_key_access(caller)
@@ -81,23 +82,19 @@ async def tenant_principal(request: AnyRequest) -> Principal:
         tenant_id = (request.headers.get("x-tenant-id") or "").strip()
         if not tenant_id:
             raise GatewayError(400, "X-Tenant-ID header is required")
-        access = await gateway_of(request).authenticator.tenant_access(
-            caller, tenant_id, request_id=request_id
-        )
+        access = await gateway.authenticator.tenant_access(caller, tenant_id, request_id=request_id)
     return _principal(caller, request_id, access)
 
 
-async def admin_principal(request: AnyRequest) -> Principal:
+async def admin_principal(request: AnyRequest, gateway: NamedDependency[Gateway]) -> Principal:
     """An admin or owner of the root tenant (the ``/api/admin`` tier)."""
-    caller = await _caller(request)
+    caller = await _caller(request, gateway)
     _reject_org_key(caller)
     request_id = request_id_of(request.scope)
     access = _admin_key_access(caller)
     if access is None:
         try:
-            access = await gateway_of(request).authenticator.tenant_access(
-                caller, "root", request_id=request_id
-            )
+            access = await gateway.authenticator.tenant_access(caller, "root", request_id=request_id)
         except GatewayError as exc:
             # Not a member of the root tenant: the admin console exists, the caller may not use it.
             if exc.status != 404:
@@ -108,16 +105,18 @@ async def admin_principal(request: AnyRequest) -> Principal:
     return _principal(caller, request_id, access)
 
 
-async def org_principal(request: AnyRequest, orgId: FromPath[str]) -> Principal:
+async def org_principal(
+    request: AnyRequest, gateway: NamedDependency[Gateway], orgId: FromPath[str]
+) -> Principal:
     """A caller acting inside the org of the path: a member (JWT, lsk_) or that org's rsk_live_ key."""
-    caller = await _caller(request)
+    caller = await _caller(request, gateway)
     request_id = request_id_of(request.scope)
     if caller.kind == ORG_KEY:
         if caller.key is None or caller.key.tenant_id != orgId:
             raise GatewayError(404, "tenant not found")
         access = TenantAccess(tenant_id=orgId, role="", is_root=False)
     else:
-        access = await gateway_of(request).authenticator.tenant_access(caller, orgId, request_id=request_id)
+        access = await gateway.authenticator.tenant_access(caller, orgId, request_id=request_id)
     return _principal(caller, request_id, access)
 
 

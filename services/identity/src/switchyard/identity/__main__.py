@@ -9,7 +9,7 @@ import sys
 from switchyard.grpckit.server import serve_forever
 from switchyard.identity.config import Settings
 from switchyard.identity.server import migrate, start
-from switchyard.obs import setup_logging, setup_tracing
+from switchyard.obs import settle_heap, setup_logging, setup_tracing
 
 
 async def _serve(settings: Settings) -> None:
@@ -19,6 +19,7 @@ async def _serve(settings: Settings) -> None:
         print(
             f"root owner: {server.bootstrap.root_email} / {server.bootstrap.generated_password}", flush=True
         )
+    settle_heap()
     await serve_forever(server.running, on_shutdown=[server.close])
 
 
