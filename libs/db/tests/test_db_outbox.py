@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
-from sqlalchemy import Table, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.db.base import make_metadata
-from switchyard.db.engine import create_engine, create_session_factory
 from switchyard.db.outbox import add_outbox, outbox_table
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def outbox(database_url: str) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], Table]]:
-    schema = f"outbox_{uuid.uuid4().hex[:10]}"
-    metadata = make_metadata(schema)
-    table = outbox_table(metadata)
-    engine: AsyncEngine = create_engine(database_url, pool_size=2, max_overflow=0)
-    async with engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await conn.run_sync(metadata.create_all)
-    yield create_session_factory(engine), table
-    async with engine.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    await engine.dispose()
 
 
 def test_outbox_table_is_declared_once_per_metadata() -> None:
@@ -50,9 +33,9 @@ def test_outbox_table_is_declared_once_per_metadata() -> None:
 
 
 async def test_committed_rows_are_stored_with_their_message_ids(
-    outbox: tuple[async_sessionmaker[AsyncSession], Table],
+    scratch_outbox: tuple[async_sessionmaker[AsyncSession], Table],
 ) -> None:
-    sessions, table = outbox
+    sessions, table = scratch_outbox
     async with sessions() as session, session.begin():
         given = add_outbox(session, table, subject="svc.thing.created", payload=b"\x01", msg_id="fixed-id")
         generated = add_outbox(
@@ -78,9 +61,9 @@ async def _write_then_fail(sessions: async_sessionmaker[AsyncSession], table: Ta
 
 
 async def test_rolled_back_transaction_leaves_no_row(
-    outbox: tuple[async_sessionmaker[AsyncSession], Table],
+    scratch_outbox: tuple[async_sessionmaker[AsyncSession], Table],
 ) -> None:
-    sessions, table = outbox
+    sessions, table = scratch_outbox
     with pytest.raises(RuntimeError, match="state change failed"):
         await _write_then_fail(sessions, table)
     async with sessions() as session:
@@ -88,9 +71,9 @@ async def test_rolled_back_transaction_leaves_no_row(
 
 
 async def test_current_trace_context_is_stored_with_the_row(
-    outbox: tuple[async_sessionmaker[AsyncSession], Table],
+    scratch_outbox: tuple[async_sessionmaker[AsyncSession], Table],
 ) -> None:
-    sessions, table = outbox
+    sessions, table = scratch_outbox
     trace_id = int(uuid.uuid4().hex, 16)
     parent = SpanContext(trace_id=trace_id, span_id=0xABC, is_remote=False, trace_flags=TraceFlags(1))
     token = otel_context.attach(trace.set_span_in_context(NonRecordingSpan(parent)))

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from switchyard.stack import StackUrls, urls_from_env, with_env_overrides
+from switchyard.testing._outbox import scratch_outbox
 from switchyard.testing._ports import free_port
 from switchyard.testing._smtp import SmtpSink
 
@@ -62,3 +63,6 @@ def smtp_sink() -> Iterator[SmtpSink]:
         yield sink
     finally:
         sink.stop()
+
+
+__all__ = ["scratch_outbox"]  # re-exported so pytest registers the fixture from this plugin
