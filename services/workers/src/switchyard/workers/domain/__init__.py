@@ -1,0 +1,1 @@
+"""Transport-free domain logic of the workers service."""
