@@ -26,6 +26,8 @@ REQUEST_ID_KEY = "x-request-id"
 USER = "user"  # a person with an access token
 ADMIN_KEY = "admin_key"  # an lsk_ key
 ORG_KEY = "org_key"  # an rsk_live_ key
+WORKER = "worker"  # a daemon holding a worker runtime JWT
+M2M = "m2m"  # an OAuth client-credentials (machine-to-machine) token
 SERVICE = "service"  # a service or the gateway itself acting on its own behalf
 ANONYMOUS = "anonymous"  # a public endpoint (register, login, ...)
 
@@ -47,6 +49,10 @@ class Principal:
     # True when tenant_id is the root tenant (the admin console's tenant).
     is_root: bool = False
     request_id: str = ""
+    # The worker of a WORKER principal (the runtime JWT's ``sub``).
+    worker_id: str = ""
+    # Projects an org key or worker is limited to; ("*",) means every project of the org.
+    project_ids: tuple[str, ...] = ()
     # Epoch seconds after which this signed principal must be refused.
     expires_at: float = field(default=0.0)
 
@@ -124,6 +130,7 @@ class PrincipalVerifier:
         try:
             claims = json.loads(_unb64(body))
             claims["scopes"] = tuple(claims.get("scopes") or ())
+            claims["project_ids"] = tuple(claims.get("project_ids") or ())
             principal = Principal(**claims)
             expired = float(principal.expires_at) < time.time()
         except (ValueError, TypeError, AttributeError) as exc:
@@ -137,11 +144,13 @@ __all__ = [
     "ADMIN_KEY",
     "ANONYMOUS",
     "ANONYMOUS_PRINCIPAL",
+    "M2M",
     "METADATA_KEY",
     "ORG_KEY",
     "REQUEST_ID_KEY",
     "SERVICE",
     "USER",
+    "WORKER",
     "Principal",
     "PrincipalSigner",
     "PrincipalVerifier",
