@@ -2,8 +2,11 @@
 
 (a) `bare`:  a Litestar GET returning {"status": "ok"}.
 (d) `chain`: a Litestar GET calling a grpc.aio unary method that reads one row with asyncpg.
+    `redis-chain`: a Litestar POST calling a grpc.aio unary method that does one Redis SET (the workers
+    bench's baseline for heartbeats).
 
-Run as `python bench/_bare.py grpc|http-bare|http-chain` (the driver starts them as separate processes).
+Run as `python bench/_bare.py grpc|grpc-redis|http-bare|http-chain|http-redis-chain` (the drivers start
+them as separate processes).
 """
 
 from __future__ import annotations
@@ -44,6 +47,44 @@ async def _grpc_server() -> None:
     await server.wait_for_termination()
 
 
+async def _grpc_redis_server() -> None:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(os.environ["BENCH_REDIS_URL"])
+
+    async def beat(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        await redis.set(b"bench:beat:" + (request or b"w"), b"1", ex=300)
+        return b'{"acknowledged":true}'
+
+    handler = grpc.method_handlers_generic_handler(
+        "bench.Beats",
+        {"Beat": grpc.unary_unary_rpc_method_handler(beat, _IDENTITY, _IDENTITY)},
+    )
+    server = grpc.aio.server()
+    server.add_generic_rpc_handlers((handler,))
+    server.add_insecure_port(f"127.0.0.1:{os.environ['BENCH_GRPC_PORT']}")
+    await server.start()
+    print("ready", flush=True)
+    await server.wait_for_termination()
+
+
+def _redis_chain_app() -> Litestar:
+    from litestar import Request, post
+
+    state: dict[str, grpc.aio.UnaryUnaryMultiCallable] = {}
+
+    async def connect() -> None:
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{os.environ['BENCH_GRPC_PORT']}")
+        state["beat"] = channel.unary_unary("/bench.Beats/Beat", _IDENTITY, _IDENTITY)
+
+    @post("/{worker_id:str}", status_code=200)
+    async def beat(worker_id: str, request: Request) -> dict[str, object]:  # type: ignore[type-arg]
+        await request.body()
+        return json.loads(await state["beat"](worker_id.encode(), timeout=5))  # type: ignore[no-any-return]
+
+    return Litestar([beat], on_startup=[connect])
+
+
 def _bare_app() -> Litestar:
     @get("/", sync_to_thread=False)
     def ok() -> dict[str, str]:
@@ -72,7 +113,11 @@ def main() -> None:
     if kind == "grpc":
         asyncio.run(_grpc_server())
         return
-    app = _bare_app() if kind == "http-bare" else _chain_app()
+    if kind == "grpc-redis":
+        asyncio.run(_grpc_redis_server())
+        return
+    apps = {"http-bare": _bare_app, "http-chain": _chain_app, "http-redis-chain": _redis_chain_app}
+    app = apps[kind]()
     uvicorn.run(
         app,
         host="127.0.0.1",
