@@ -122,8 +122,19 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(name: str, url: str, headers: dict[str, str], duration: int, connections: int) -> Result:
+def wrk(
+    name: str,
+    url: str,
+    headers: dict[str, str],
+    duration: int,
+    connections: int,
+    *,
+    script: Path | None = None,
+) -> Result:
+    """Run wrk (one thread, ``connections`` connections) after a 2 s warm-up and parse its report."""
     args = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    if script is not None:
+        args[1:1] = ["-s", str(script)]
     for k, v in headers.items():
         args[1:1] = ["-H", f"{k}: {v}"]
     subprocess.run([*args[:-1], "-d2s", url], check=True, capture_output=True)  # warm-up
@@ -135,6 +146,11 @@ def wrk(name: str, url: str, headers: dict[str, str], duration: int, connections
     errors = int(bad.group(1)) if bad else 0
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     return Result(name, rps, p50, p99, errors)
+
+
+def wrk_script(name: str, url: str, script: Path, duration: int, connections: int) -> Result:
+    """Like ``wrk`` but the requests come from a Lua script (several paths, methods or bodies)."""
+    return wrk(name, url, {}, duration, connections, script=script)
 
 
 def base_env(urls: dict[str, str]) -> dict[str, str]:
