@@ -4,6 +4,8 @@
 # and BuildKit builds them once; a new service is one small `<svc>-build` + `<svc>` pair at the bottom.
 #
 #   docker build --target identity -t switchyard/identity .
+#   docker build --target workers  -t switchyard/workers .
+#   docker build --target mutations -t switchyard/mutations .
 #   docker build --target gateway  -t switchyard/gateway .
 #   docker build --target otel-collector -t switchyard/otel-collector .
 
@@ -40,6 +42,14 @@ FROM builder AS identity-build
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable --package switchyard-identity
 
+FROM builder AS workers-build
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable --package switchyard-workers
+
+FROM builder AS mutations-build
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable --package switchyard-mutations
+
 FROM builder AS gateway-build
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable --package switchyard-gateway
@@ -66,6 +76,26 @@ EXPOSE 50051
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "/app/healthcheck.py", "grpc", "127.0.0.1:50051"]
 ENTRYPOINT ["python", "-m", "switchyard.identity"]
+CMD ["serve"]
+
+FROM runtime AS workers
+COPY --from=workers-build /app/.venv /app/.venv
+ENV WORKERS_GRPC_HOST=0.0.0.0 \
+    WORKERS_GRPC_PORT=50052
+EXPOSE 50052
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "/app/healthcheck.py", "grpc", "127.0.0.1:50052"]
+ENTRYPOINT ["python", "-m", "switchyard.workers"]
+CMD ["serve"]
+
+FROM runtime AS mutations
+COPY --from=mutations-build /app/.venv /app/.venv
+ENV MUTATIONS_GRPC_HOST=0.0.0.0 \
+    MUTATIONS_GRPC_PORT=50053
+EXPOSE 50053
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "/app/healthcheck.py", "grpc", "127.0.0.1:50053"]
+ENTRYPOINT ["python", "-m", "switchyard.mutations"]
 CMD ["serve"]
 
 FROM runtime AS gateway

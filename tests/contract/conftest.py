@@ -15,20 +15,30 @@ REPO = Path(__file__).resolve().parents[2]
 
 # Process -> env vars it must be given in a container. The *_HOST entries are here because services bind
 # loopback by default, which is unreachable from another container.
+_STORES = ("DATABASE_URL", "REDIS_URL", "NATS_URL", "SWITCHYARD_PRINCIPAL_KEY")
+
 REQUIRED_ENV: dict[str, tuple[str, ...]] = {
-    "identity-migrate": ("DATABASE_URL", "REDIS_URL", "NATS_URL", "SWITCHYARD_PRINCIPAL_KEY"),
+    "identity-migrate": _STORES,
     "identity": (
-        "DATABASE_URL",
-        "REDIS_URL",
-        "NATS_URL",
-        "SWITCHYARD_PRINCIPAL_KEY",
+        *_STORES,
         "IDENTITY_GRPC_HOST",
         "IDENTITY_SMTP_HOST",
         "IDENTITY_SMTP_PORT",
         "IDENTITY_ROOT_EMAIL",
         "IDENTITY_ROOT_PASSWORD",
     ),
-    "gateway": ("GATEWAY_IDENTITY_ADDR", "REDIS_URL", "SWITCHYARD_PRINCIPAL_KEY", "GATEWAY_HOST"),
+    "workers-migrate": _STORES,
+    "workers": (*_STORES, "WORKERS_GRPC_HOST"),
+    "mutations-migrate": _STORES,
+    "mutations": (*_STORES, "MUTATIONS_GRPC_HOST", "MUTATIONS_WORKERS_ADDR"),
+    "gateway": (
+        "GATEWAY_IDENTITY_ADDR",
+        "GATEWAY_WORKERS_ADDR",
+        "GATEWAY_MUTATIONS_ADDR",
+        "REDIS_URL",
+        "SWITCHYARD_PRINCIPAL_KEY",
+        "GATEWAY_HOST",
+    ),
 }
 
 

@@ -24,14 +24,24 @@ EXPECTED_SERVICES = {
     "otel-collector",
     "identity-migrate",
     "identity",
+    "workers-migrate",
+    "workers",
+    "mutations-migrate",
+    "mutations",
     "gateway",
     "proxy",
 }
-ONE_SHOT = {"identity-migrate", "nats-init"}
-REPLICAS = {"identity": 2, "gateway": 2}
+ONE_SHOT = {"identity-migrate", "workers-migrate", "mutations-migrate", "nats-init"}
+# The gRPC services, their ports, and who calls them (compose service -> env var naming the address).
+GRPC_SERVICES = {"identity": 50051, "workers": 50052, "mutations": 50053}
+GRPC_CALLERS: dict[str, dict[str, str]] = {
+    "identity": {"gateway": "GATEWAY_IDENTITY_ADDR"},
+    "workers": {"gateway": "GATEWAY_WORKERS_ADDR", "mutations": "MUTATIONS_WORKERS_ADDR"},
+    "mutations": {"gateway": "GATEWAY_MUTATIONS_ADDR"},
+}
+REPLICAS = {"identity": 2, "workers": 2, "mutations": 2, "gateway": 2}
 # Only these reach the host: the single HTTP door and the mail UI. Services talk over the compose network.
 PUBLISHED_PORTS = {"proxy": {8000}, "mailpit": {8025}}
-IDENTITY_GRPC_PORT = 50051
 # Env vars whose value names another compose service, and the service it must name.
 ENV_TARGETS = {
     "DATABASE_URL": "postgres",
@@ -113,7 +123,8 @@ def test_every_service_has_an_image_or_a_build(services: dict[str, dict[str, Any
 
 def test_every_build_target_exists_in_the_dockerfile(services: dict[str, dict[str, Any]], repo: Path) -> None:
     built = {name: service["build"] for name, service in services.items() if "build" in service}
-    assert {"identity", "identity-migrate", "gateway", "otel-collector"} <= set(built)
+    assert {*GRPC_SERVICES, "identity-migrate", "workers-migrate", "mutations-migrate"} <= set(built)
+    assert {"gateway", "otel-collector"} <= set(built)
     for name, build in built.items():
         dockerfile = repo / build.get("context", ".") / build.get("dockerfile", "Dockerfile")
         assert dockerfile.is_file(), name
@@ -137,14 +148,18 @@ def test_replicas(services: dict[str, dict[str, Any]]) -> None:
 
 
 def test_depends_on_chain(services: dict[str, dict[str, Any]]) -> None:
-    identity = depends_on(services["identity"])
-    assert identity["identity-migrate"] == "service_completed_successfully"
-    assert identity["nats-init"] == "service_completed_successfully"
-    for store in ("postgres", "redis", "nats"):
-        assert identity[store] == "service_healthy", store
-    assert depends_on(services["identity-migrate"])["postgres"] == "service_healthy"
+    for name in GRPC_SERVICES:
+        deps = depends_on(services[name])
+        assert deps[f"{name}-migrate"] == "service_completed_successfully", name
+        assert deps["nats-init"] == "service_completed_successfully", name
+        for store in ("postgres", "redis", "nats"):
+            assert deps[store] == "service_healthy", f"{name} -> {store}"
+        assert depends_on(services[f"{name}-migrate"])["postgres"] == "service_healthy", name
     assert depends_on(services["nats-init"])["nats"] == "service_healthy"
-    assert depends_on(services["gateway"])["identity"] == "service_healthy"
+    # A caller starts once every service it calls is healthy (mutations validates hosts with workers).
+    for callee, callers in GRPC_CALLERS.items():
+        for caller in callers:
+            assert depends_on(services[caller])[callee] == "service_healthy", f"{caller} -> {callee}"
     assert depends_on(services["proxy"])["gateway"] == "service_healthy"
 
 
@@ -192,15 +207,22 @@ def test_env_urls_name_the_compose_services(services: dict[str, dict[str, Any]])
                 assert host == ENV_TARGETS[key], f"{name}: {key}={value}"
 
 
-def test_gateway_reaches_every_identity_replica_on_the_grpc_port(services: dict[str, dict[str, Any]]) -> None:
+def test_callers_reach_every_replica_on_the_grpc_port(services: dict[str, dict[str, Any]]) -> None:
     # Each address is a compose service name; Docker DNS answers it with every replica's address.
-    addrs = environment(services["gateway"])["GATEWAY_IDENTITY_ADDR"].split(",")
-    assert addrs == [f"identity:{IDENTITY_GRPC_PORT}"]
-    assert environment(services["identity"])["IDENTITY_GRPC_PORT"] == str(IDENTITY_GRPC_PORT)
+    for callee, callers in GRPC_CALLERS.items():
+        port = GRPC_SERVICES[callee]
+        for caller, variable in callers.items():
+            addrs = environment(services[caller])[variable].split(",")
+            assert addrs == [f"{callee}:{port}"], f"{caller}: {variable}"
+        env = environment(services[callee])
+        assert env[f"{callee.upper()}_GRPC_PORT"] == str(port), callee
+        assert env[f"{callee.upper()}_GRPC_HOST"] == "0.0.0.0", callee
+        assert services[callee]["healthcheck"]["test"][-1] == f"127.0.0.1:{port}", callee
 
 
-def test_identity_and_gateway_share_one_principal_key(services: dict[str, dict[str, Any]]) -> None:
-    keys = {environment(services[name])["SWITCHYARD_PRINCIPAL_KEY"] for name in ("identity", "gateway")}
+def test_every_service_and_the_gateway_share_one_principal_key(services: dict[str, dict[str, Any]]) -> None:
+    users = [*GRPC_SERVICES, *(f"{name}-migrate" for name in GRPC_SERVICES), "gateway"]
+    keys = {environment(services[name])["SWITCHYARD_PRINCIPAL_KEY"] for name in users}
     assert len(keys) == 1
 
 
@@ -227,8 +249,9 @@ def test_stream_configs_stay_under_their_service_prefix(repo: Path) -> None:
         path.stem: json.loads(path.read_text(encoding="utf-8"))
         for path in (repo / "deploy/nats/streams").glob("*.json")
     }
-    assert streams["identity"]["name"] == "IDENTITY"
-    assert streams["identity"]["subjects"] == ["identity.>"]
+    for service in GRPC_SERVICES:
+        assert streams[service]["name"] == service.upper(), service
+        assert streams[service]["subjects"] == [f"{service}.>"], service
     for service, config in streams.items():
         assert config["name"] == service.upper(), service
         assert all(subject.startswith(f"{service}.") for subject in config["subjects"]), service

@@ -14,11 +14,12 @@ pytestmark = pytest.mark.unit
 BASE = "deploy/k8s/base"
 DEV = "deploy/k8s/overlays/dev"
 # Deployment -> container port its probes and Service use.
-PORTS = {"identity": 50051, "gateway": 8000}
+GRPC_PORTS = {"identity": 50051, "workers": 50052, "mutations": 50053}
+PORTS = {**GRPC_PORTS, "gateway": 8000}
 # Process (as in REQUIRED_ENV) -> (Deployment, container name).
 PROCESSES = {
-    "identity": ("identity", "identity"),
-    "identity-migrate": ("identity", "migrate"),
+    **{name: (name, name) for name in GRPC_PORTS},
+    **{f"{name}-migrate": (name, "migrate") for name in GRPC_PORTS},
     "gateway": ("gateway", "gateway"),
 }
 
@@ -106,10 +107,13 @@ def test_every_container_is_hardened_and_limited(deployments: dict[str, dict[str
             assert container["resources"]["requests"].get("memory"), where
 
 
-def test_identity_is_probed_over_grpc_health(deployments: dict[str, dict[str, Any]]) -> None:
-    container = deployments["identity"]["spec"]["template"]["spec"]["containers"][0]
-    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-        assert container[probe]["grpc"]["port"] == PORTS["identity"], probe
+def test_grpc_services_are_probed_over_grpc_health(deployments: dict[str, dict[str, Any]]) -> None:
+    for name, port in GRPC_PORTS.items():
+        container = deployments[name]["spec"]["template"]["spec"]["containers"][0]
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert container[probe]["grpc"]["port"] == port, f"{name}: {probe}"
+        env = {item["name"]: item["value"] for item in container["env"]}
+        assert env[f"{name.upper()}_GRPC_PORT"] == str(port), name
 
 
 def test_gateway_is_probed_over_http(deployments: dict[str, dict[str, Any]]) -> None:
@@ -142,9 +146,11 @@ def test_services_select_their_deployments_by_named_port(
             assert port["targetPort"] in named, name
 
 
-def test_identity_service_is_headless_for_client_side_round_robin(base_objects: list[dict[str, Any]]) -> None:
-    service = next(o for o in base_objects if o["kind"] == "Service" and o["metadata"]["name"] == "identity")
-    assert service["spec"]["clusterIP"] == "None"
+def test_grpc_services_are_headless_for_client_side_round_robin(base_objects: list[dict[str, Any]]) -> None:
+    services = {o["metadata"]["name"]: o for o in base_objects if o["kind"] == "Service"}
+    for name, port in GRPC_PORTS.items():
+        assert services[name]["spec"]["clusterIP"] == "None", name
+        assert [p["port"] for p in services[name]["spec"]["ports"]] == [port], name
 
 
 def test_every_process_gets_its_required_env(
@@ -168,11 +174,14 @@ def test_every_process_gets_its_required_env(
         assert not missing, f"{process} lacks {sorted(missing)}"
 
 
-def test_gateway_gets_no_identity_secrets(deployments: dict[str, dict[str, Any]]) -> None:
-    # Least privilege: the database password and root password stay with identity.
-    container = deployments["gateway"]["spec"]["template"]["spec"]["containers"][0]
-    secrets = {ref["secretRef"]["name"] for ref in container["envFrom"] if "secretRef" in ref}
-    assert secrets == {"switchyard-principal"}
+def test_every_process_gets_only_its_own_secrets(deployments: dict[str, dict[str, Any]]) -> None:
+    # Least privilege: the gateway has no database; each service sees its own secrets, no one else's.
+    expected = {name: {f"{name}-secrets", "switchyard-principal"} for name in GRPC_PORTS}
+    expected["gateway"] = {"switchyard-principal"}
+    for name, secrets in expected.items():
+        for container in all_containers(deployments[name]):
+            refs = {ref["secretRef"]["name"] for ref in container["envFrom"] if "secretRef" in ref}
+            assert refs == secrets, f"{name}/{container['name']}"
 
 
 def test_dev_overlay_retags_every_image_the_base_uses(

@@ -21,6 +21,8 @@ ANYONE = "*"
 # (callee, port) -> callers allowed in. Adding a service or a call means adding it here and a policy.
 CALL_GRAPH: dict[tuple[str, int], set[str]] = {
     ("identity", 50051): {"gateway"},
+    ("workers", 50052): {"gateway", "mutations"},
+    ("mutations", 50053): {"gateway"},
     ("gateway", 8000): {ANYONE},  # the public door
 }
 
@@ -108,15 +110,26 @@ def test_every_caller_may_reach_its_callees(policies: list[dict[str, Any]]) -> N
             assert may_call(policies, caller, callee, port), f"{caller} -> {callee}:{port}"
 
 
-def test_gateway_egress_reaches_identity_only_by_its_grpc_port(policies: list[dict[str, Any]]) -> None:
-    assert may_call(policies, "gateway", "identity", 50051)
-    assert not may_call(policies, "gateway", "identity", 5432)
+def test_gateway_egress_reaches_each_service_only_by_its_grpc_port(policies: list[dict[str, Any]]) -> None:
+    for callee, port in (("identity", 50051), ("workers", 50052), ("mutations", 50053)):
+        assert may_call(policies, "gateway", callee, port), callee
+        assert not may_call(policies, "gateway", callee, 5432), callee
+    # Ports are bound to their pods: the workers port does not open identity, nor the reverse.
+    assert not may_call(policies, "gateway", "identity", 50052)
+    assert not may_call(policies, "gateway", "workers", 50051)
 
 
 def test_a_services_calls_are_not_allowed_sideways(policies: list[dict[str, Any]]) -> None:
-    # identity never calls the gateway; only its data stores, mail and telemetry ports are open.
-    assert not may_call(policies, "identity", "gateway", 8000)
-    assert may_call(policies, "identity", "postgres", 5432)
+    # Services never call the gateway; only their data stores, mail and telemetry ports are open.
+    for service in ("identity", "workers", "mutations"):
+        assert not may_call(policies, service, "gateway", 8000), service
+        assert may_call(policies, service, "postgres", 5432), service
+    # mutations -> workers is the one service-to-service call; nothing else goes sideways.
+    assert may_call(policies, "mutations", "workers", 50052)
+    assert not may_call(policies, "mutations", "identity", 50051)
+    assert not may_call(policies, "workers", "mutations", 50053)
+    assert not may_call(policies, "workers", "identity", 50051)
+    assert not may_call(policies, "identity", "workers", 50052)
 
 
 def test_an_open_rule_on_identity_would_be_caught(policies: list[dict[str, Any]]) -> None:
