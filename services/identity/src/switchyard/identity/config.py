@@ -33,6 +33,8 @@ class Settings(BaseSettings):
         root_tenant_name: Name of the root tenant (``IDENTITY_ROOT_TENANT_NAME``).
         access_ttl_minutes: Access token lifetime (``IDENTITY_ACCESS_TTL_MINUTES``).
         refresh_ttl_days: Refresh token lifetime (``IDENTITY_REFRESH_TTL_DAYS``).
+        m2m_token_ttl_seconds: Lifetime of OAuth2 client-credentials (M2M) tokens
+            (``IDENTITY_M2M_TOKEN_TTL_SECONDS``).
         key_encryption_key: Key that encrypts signing keys at rest (``IDENTITY_KEY_ENCRYPTION_KEY``);
             derived from the principal key with HKDF when unset.
         otel_endpoint: OTLP endpoint; tracing is off when unset (``OTEL_EXPORTER_OTLP_ENDPOINT``).
@@ -69,6 +71,11 @@ class Settings(BaseSettings):
     )
     refresh_ttl_days: int = Field(
         30, gt=0, validation_alias=AliasChoices("IDENTITY_REFRESH_TTL_DAYS", "refresh_ttl_days")
+    )
+    m2m_token_ttl_seconds: int = Field(
+        3600,
+        gt=0,
+        validation_alias=AliasChoices("IDENTITY_M2M_TOKEN_TTL_SECONDS", "m2m_token_ttl_seconds"),
     )
     key_encryption_key: bytes | None = Field(
         None,

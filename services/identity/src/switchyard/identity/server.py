@@ -133,6 +133,7 @@ async def _deps(
         clock=clock,
         access_ttl=timedelta(minutes=settings.access_ttl_minutes),
         refresh_ttl=timedelta(days=settings.refresh_ttl_days),
+        m2m_ttl=timedelta(seconds=settings.m2m_token_ttl_seconds),
     )
     return Deps(
         sessions=sessions,

@@ -10,6 +10,7 @@ from switchyard.identity.domain.apikeys.org_keys import OrgKeyService
 from switchyard.identity.domain.apikeys.service import ApiKeyService
 from switchyard.identity.domain.auth.service import AuthService
 from switchyard.identity.domain.context import Deps
+from switchyard.identity.domain.m2m.service import M2mClientService
 from switchyard.identity.domain.messages.service import MessageService
 from switchyard.identity.domain.tenants.service import TenantService
 from switchyard.identity.domain.tokens.service import TokenService
@@ -29,6 +30,7 @@ class Services:
     api_keys: ApiKeyService
     org_keys: OrgKeyService
     tokens: TokenService
+    m2m: M2mClientService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -41,6 +43,7 @@ class Services:
             api_keys=ApiKeyService(deps),
             org_keys=OrgKeyService(deps),
             tokens=TokenService(deps),
+            m2m=M2mClientService(deps),
         )
 
 

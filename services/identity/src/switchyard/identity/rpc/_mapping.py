@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from switchyard.identity.domain.apikeys.models import ApiKeyView, OrgKeyView
+from switchyard.identity.domain.m2m.models import M2mClientView
 from switchyard.identity.domain.messages.models import MessageView
 from switchyard.identity.domain.tenants.models import MemberView
 from switchyard.identity.domain.users.models import MembershipView, TokenPair, UserView
@@ -138,6 +139,19 @@ def org_key(view: OrgKeyView) -> pb.OrgKey:
         project_ids=list(view.project_ids),
         created_at=ts(view.created_at),
         expires_at=ts(view.expires_at),
+        created_by=view.created_by,
+        last_used_at=ts(view.last_used_at),
+    )
+
+
+def m2m_client(view: M2mClientView) -> pb.M2mClient:
+    """pb.M2mClient from the domain view."""
+    return pb.M2mClient(
+        client_id=view.client_id,
+        org_id=view.org_id,
+        name=view.name,
+        scopes=list(view.scopes),
+        created_at=ts(view.created_at),
         created_by=view.created_by,
         last_used_at=ts(view.last_used_at),
     )

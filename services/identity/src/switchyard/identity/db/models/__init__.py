@@ -3,6 +3,7 @@
 from switchyard.identity.db.models._api_key import ApiKey
 from switchyard.identity.db.models._email_token import EmailToken
 from switchyard.identity.db.models._invitation import Invitation
+from switchyard.identity.db.models._m2m_client import M2mClient
 from switchyard.identity.db.models._membership import Membership
 from switchyard.identity.db.models._message import Message
 from switchyard.identity.db.models._org_key import OrgKey
@@ -17,6 +18,7 @@ __all__ = [
     "ApiKey",
     "EmailToken",
     "Invitation",
+    "M2mClient",
     "Membership",
     "Message",
     "OrgKey",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,8 @@ ISSUER = "switchyard-identity"
 AUDIENCE = "switchyard-api"
 ACCESS = "access"
 REFRESH = "refresh"
+M2M = "m2m"
+DEFAULT_M2M_TTL = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +43,13 @@ class TokenIssuer:
     """Signs with the active key; verifies with any known key, picked by ``kid``."""
 
     def __init__(
-        self, *, keys: list[KeyPair], clock: Clock, access_ttl: timedelta, refresh_ttl: timedelta
+        self,
+        *,
+        keys: list[KeyPair],
+        clock: Clock,
+        access_ttl: timedelta,
+        refresh_ttl: timedelta,
+        m2m_ttl: timedelta = DEFAULT_M2M_TTL,
     ) -> None:
         signers = [k for k in keys if k.private is not None]
         if not signers:
@@ -50,6 +59,7 @@ class TokenIssuer:
         self._clock = clock
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
+        self.m2m_ttl = m2m_ttl
 
     @property
     def keys(self) -> list[KeyPair]:
@@ -61,14 +71,14 @@ class TokenIssuer:
         assert private is not None  # guaranteed by __init__
         return jwt.encode(claims, private, algorithm="EdDSA", headers={"kid": self._signer.kid})
 
-    def _claims(self, *, user_id: uuid.UUID, typ: str, ttl: timedelta) -> tuple[dict[str, Any], IssuedToken]:
+    def _claims(self, *, subject: str, typ: str, ttl: timedelta) -> tuple[dict[str, Any], IssuedToken]:
         now = self._clock()
         jti = uuid.uuid4()
         exp = now + ttl
         claims: dict[str, Any] = {
             "iss": ISSUER,
             "aud": AUDIENCE,
-            "sub": str(user_id),
+            "sub": subject,
             "jti": str(jti),
             "iat": int(now.timestamp()),
             "exp": int(exp.timestamp()),
@@ -78,13 +88,20 @@ class TokenIssuer:
 
     def issue_access(self, *, user_id: uuid.UUID) -> IssuedToken:
         """A signed access token for ``user_id``."""
-        claims, issued = self._claims(user_id=user_id, typ=ACCESS, ttl=self.access_ttl)
+        claims, issued = self._claims(subject=str(user_id), typ=ACCESS, ttl=self.access_ttl)
         return IssuedToken(token=self._sign(claims), jti=issued.jti, expires_at=issued.expires_at)
 
     def issue_refresh(self, *, user_id: uuid.UUID, family_id: uuid.UUID) -> IssuedToken:
         """A signed refresh token in rotation family ``family_id``."""
-        claims, issued = self._claims(user_id=user_id, typ=REFRESH, ttl=self.refresh_ttl)
+        claims, issued = self._claims(subject=str(user_id), typ=REFRESH, ttl=self.refresh_ttl)
         claims["fam"] = str(family_id)
+        return IssuedToken(token=self._sign(claims), jti=issued.jti, expires_at=issued.expires_at)
+
+    def issue_m2m(self, *, client_id: str, org_id: str, scopes: Sequence[str]) -> IssuedToken:
+        """A signed M2M access token: ``sub`` is the client id, ``org_id`` and ``scopes`` what it may do."""
+        claims, issued = self._claims(subject=client_id, typ=M2M, ttl=self.m2m_ttl)
+        claims["org_id"] = org_id
+        claims["scopes"] = list(scopes)
         return IssuedToken(token=self._sign(claims), jti=issued.jti, expires_at=issued.expires_at)
 
     def verify_refresh(self, token: str) -> RefreshClaims:
