@@ -1,4 +1,5 @@
-"""``just up`` from a fresh data dir: register, log in and read ``/me`` over HTTP, then stop cleanly.
+"""``just up`` from a fresh data dir: every gRPC service healthy, register, log in and read ``/me`` over HTTP,
+then stop cleanly.
 
 The run gets its own ``SWITCHYARD_DATA_DIR`` and free ports, so it starts (and must stop) its own embedded
 servers and never touches a developer's running ``just up``.
@@ -23,6 +24,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from switchyard.stack._children import grpc_serving
 from switchyard.stack._paths import StackPaths
 from switchyard.stack._stack import stack_status, stop_stack
 from switchyard.testing import free_port
@@ -93,6 +95,8 @@ def up_run(tmp_path: Path) -> Iterator[UpRun]:
         SWITCHYARD_DATA_DIR=str(data),
         GATEWAY_PORT=str(gateway_port),
         IDENTITY_GRPC_PORT=str(free_port()),
+        WORKERS_GRPC_PORT=str(free_port()),
+        MUTATIONS_GRPC_PORT=str(free_port()),
         PYTHONUNBUFFERED="1",
     )
     env.pop("IDENTITY_SMTP_HOST", None)
@@ -134,8 +138,12 @@ def _auth(client: httpx.Client, path: str, body: dict[str, str]) -> dict[str, ob
 
 def test_just_up_serves_the_api_and_stops_cleanly(up_run: UpRun) -> None:
     up_run.wait_for_line("ready", READY_TIMEOUT)
-    owner = re.search(r"root owner\s+(\S+) / (\S+)", "\n".join(up_run.lines))
+    banner = "\n".join(up_run.lines)
+    owner = re.search(r"root owner\s+(\S+) / (\S+)", banner)
     assert owner is not None, up_run.lines
+    grpc = dict(re.findall(r"^\s+(\w+) gRPC\s+(\S+)$", banner, re.MULTILINE))
+    assert "identity" in grpc, up_run.lines
+    assert {name: grpc_serving(address) for name, address in grpc.items()} == dict.fromkeys(grpc, True)
     email = f"e2e-{uuid.uuid4().hex[:10]}@example.test"
     password = "correct horse battery staple 42"
 
@@ -154,8 +162,11 @@ def test_just_up_serves_the_api_and_stops_cleanly(up_run: UpRun) -> None:
     assert any(m["isRoot"] and m["role"] == "owner" for m in root["memberships"])  # type: ignore[attr-defined]
 
     up = up_run.up_process()
-    family = [up, *up.children(recursive=True)]  # identity, gateway and the embedded servers
-    assert len(family) >= 6, [p.cmdline() for p in family]
+    family = [up, *up.children(recursive=True)]  # the services, the gateway and the embedded servers
+    commands = [" ".join(p.cmdline()) for p in family]
+    for name in [*grpc, "gateway"]:
+        assert any(f"switchyard.{name}" in command for command in commands), (name, commands)
+    assert len(family) >= 5 + len(grpc), commands
     # SIGINT to the up process itself: a terminal Ctrl-C also reaches `just`, which then always exits 130.
     up.send_signal(signal.SIGINT)
 
@@ -163,4 +174,5 @@ def test_just_up_serves_the_api_and_stops_cleanly(up_run: UpRun) -> None:
     assert up_run.eof.wait(30), "a leftover process still holds our stdout"
     _, alive = psutil.wait_procs(family, timeout=10)
     assert alive == [], [p.cmdline() for p in alive]
+    assert not any(grpc_serving(address) for address in grpc.values()), grpc
     assert not any(line.running for line in stack_status(StackPaths.resolve(up_run.data)))

@@ -1,8 +1,9 @@
-"""``just up``: the stack, migrations, identity and the gateway; Ctrl-C stops everything it started.
+"""``just up``: the stack, migrations, every gRPC service and the gateway; Ctrl-C stops everything it started.
 
-Ports come from ``GATEWAY_PORT`` (8000) and ``IDENTITY_GRPC_PORT`` (50051). With ``DATABASE_URL``,
-``REDIS_URL`` and ``NATS_URL`` set those servers are used instead of the embedded ones; with
-``IDENTITY_SMTP_HOST`` set that relay is used instead of the local mail sink.
+Ports come from ``GATEWAY_PORT`` (8000), ``IDENTITY_GRPC_PORT`` (50051), ``WORKERS_GRPC_PORT`` (50052) and
+``MUTATIONS_GRPC_PORT`` (50053). With ``DATABASE_URL``, ``REDIS_URL`` and ``NATS_URL`` set those servers are
+used instead of the embedded ones; with ``IDENTITY_SMTP_HOST`` set that relay is used instead of the local
+mail sink.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import FrameType
 
 from switchyard.stack._children import Child, grpc_serving, http_ok, spawn, stop_children, wait_healthy
 from switchyard.stack._lease import acquire_stack, release_stack
 from switchyard.stack._mailsink import MailDirSink
-from switchyard.stack._migrate import migrate_all, service_env
+from switchyard.stack._migrate import SERVICES, migrate_all, runnable_services, service_env
 from switchyard.stack._paths import StackPaths, find_project_root
 from switchyard.stack._proc import LOOPBACK
 from switchyard.stack._secrets import DevSecrets, load_or_create_secrets
@@ -27,6 +29,18 @@ from switchyard.stack._urls import StackUrls, urls_from_env
 
 READY_LINE = "ready: Switchyard is up (Ctrl-C stops it)"
 HEALTH_TIMEOUT = 60.0
+# Default gRPC port per service (``<SVC>_GRPC_PORT`` overrides); the order in SERVICES is the start order.
+GRPC_PORTS = {"identity": 50051, "workers": 50052, "mutations": 50053}
+# Who calls whom: the env var a caller reads to find each service (``host:port``).
+ADDR_VARS = {
+    "identity": ("GATEWAY_IDENTITY_ADDR",),
+    "workers": ("GATEWAY_WORKERS_ADDR", "MUTATIONS_WORKERS_ADDR"),
+    "mutations": ("GATEWAY_MUTATIONS_ADDR",),
+}
+
+
+def _grpc_ports() -> dict[str, int]:
+    return {name: int(os.environ.get(f"{name.upper()}_GRPC_PORT", port)) for name, port in GRPC_PORTS.items()}
 
 
 class _Shutdown(BaseException):
@@ -44,7 +58,8 @@ def _on_signal(signum: int, _frame: FrameType | None) -> None:
 class _Up:
     paths: StackPaths
     gateway_port: int = field(default_factory=lambda: int(os.environ.get("GATEWAY_PORT", "8000")))
-    identity_port: int = field(default_factory=lambda: int(os.environ.get("IDENTITY_GRPC_PORT", "50051")))
+    grpc_ports: dict[str, int] = field(default_factory=_grpc_ports)
+    services: tuple[str, ...] = field(default_factory=lambda: runnable_services(SERVICES))
     holds_lease: bool = False
     children: list[Child] = field(default_factory=list)
     mail: MailDirSink | None = None
@@ -67,9 +82,11 @@ class _Up:
         env.setdefault("IDENTITY_ROOT_EMAIL", dev.root_email)
         env.setdefault("IDENTITY_ROOT_PASSWORD", dev.root_password)
         env.setdefault("IDENTITY_APP_URL", self.gateway_url)
-        env.update(IDENTITY_GRPC_HOST=LOOPBACK, IDENTITY_GRPC_PORT=str(self.identity_port))
+        for name, port in self.grpc_ports.items():
+            env[f"{name.upper()}_GRPC_HOST"] = LOOPBACK
+            env[f"{name.upper()}_GRPC_PORT"] = str(port)
+            env.update(dict.fromkeys(ADDR_VARS[name], f"{LOOPBACK}:{port}"))
         env.update(GATEWAY_HOST=LOOPBACK, GATEWAY_PORT=str(self.gateway_port))
-        env.update(GATEWAY_IDENTITY_ADDR=f"{LOOPBACK}:{self.identity_port}")
         if not env.get("IDENTITY_SMTP_HOST"):
             self.mail = MailDirSink(self.paths.mail)
             self.mail.start()
@@ -81,26 +98,9 @@ class _Up:
         urls = self.servers()
         dev = load_or_create_secrets(self.paths.secrets_file)
         env = self.service_env(urls, dev)
-        migrate_all(urls, extra_env=env)
-        root = _workdir()
-        identity = spawn(
-            "identity",
-            [sys.executable, "-m", "switchyard.identity", "serve"],
-            env=env,
-            log=self.paths.logs / "identity.log",
-            cwd=root,
-        )
-        self.children.append(identity)
-        address = f"{LOOPBACK}:{self.identity_port}"
-        wait_healthy(identity, lambda: grpc_serving(address), timeout=HEALTH_TIMEOUT, what="gRPC health")
-        gateway = spawn(
-            "gateway",
-            [sys.executable, "-m", "switchyard.gateway"],
-            env=env,
-            log=self.paths.logs / "gateway.log",
-            cwd=root,
-        )
-        self.children.append(gateway)
+        migrate_all(urls, services=self.services, extra_env=env)
+        self.start_grpc_services(env)
+        gateway = self.spawn("gateway", [sys.executable, "-m", "switchyard.gateway"], env)
         health = f"{self.gateway_url}/health"
         wait_healthy(gateway, lambda: http_ok(health), timeout=HEALTH_TIMEOUT, what="GET /health")
         return DevSecrets(
@@ -108,6 +108,19 @@ class _Up:
             root_email=env["IDENTITY_ROOT_EMAIL"],
             root_password=env["IDENTITY_ROOT_PASSWORD"],
         )
+
+    def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> Child:
+        """Start one child with its log under ``logs/`` and remember it for ``stop``."""
+        child = spawn(name, argv, env=env, log=self.paths.logs / f"{name}.log", cwd=_workdir())
+        self.children.append(child)
+        return child
+
+    def start_grpc_services(self, env: dict[str, str]) -> None:
+        """Start every runnable gRPC service at once, then wait until each reports SERVING."""
+        started = [self.spawn(name, _serve(name), env) for name in self.services]
+        for child in started:
+            address = f"{LOOPBACK}:{self.grpc_ports[child.name]}"
+            wait_healthy(child, partial(grpc_serving, address), timeout=HEALTH_TIMEOUT, what="gRPC health")
 
     def banner(self, dev: DevSecrets) -> str:
         mail = (
@@ -119,7 +132,7 @@ class _Up:
             [
                 f"  gateway        {self.gateway_url}",
                 f"  OpenAPI        {self.gateway_url}/api/docs",
-                f"  identity gRPC  {LOOPBACK}:{self.identity_port}",
+                *(f"  {name + ' gRPC':<14} {LOOPBACK}:{self.grpc_ports[name]}" for name in self.services),
                 # Printed on purpose: the developer asked for a local stack and needs to log in.
                 f"  root owner     {dev.root_email} / {dev.root_password}",
                 f"  mail           {mail}",
@@ -144,6 +157,10 @@ class _Up:
             self.mail.stop()
         if self.holds_lease:
             release_stack(self.paths)
+
+
+def _serve(service: str) -> list[str]:
+    return [sys.executable, "-m", f"switchyard.{service}", "serve"]
 
 
 def _workdir() -> Path:

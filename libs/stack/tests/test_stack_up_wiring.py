@@ -1,0 +1,70 @@
+"""``just up`` wiring: which services run, and the addresses each caller is handed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from switchyard.stack._migrate import runnable, runnable_services
+from switchyard.stack._paths import StackPaths
+from switchyard.stack._secrets import DevSecrets
+from switchyard.stack._urls import StackUrls
+from switchyard.stack.up import _Up
+
+pytestmark = pytest.mark.unit
+
+URLS = StackUrls(
+    database_url="postgresql://postgres@127.0.0.1:1/postgres",
+    redis_url="redis://127.0.0.1:2/0",
+    nats_url="nats://127.0.0.1:3",
+)
+DEV = DevSecrets(principal_key="ab" * 32, root_email="root@example.test", root_password="pw-not-logged")
+
+
+def test_a_service_with_a_command_is_runnable_and_a_missing_one_is_skipped_with_a_notice(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert runnable("identity")
+    assert not runnable("nosuchservice")
+
+    assert runnable_services(("identity", "nosuchservice")) == ("identity",)
+    assert "skipping nosuchservice" in capsys.readouterr().err
+
+
+def test_every_caller_gets_the_address_of_each_service_on_loopback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A configured relay keeps the local mail sink (a real SMTP server) out of this unit test.
+    monkeypatch.setenv("IDENTITY_SMTP_HOST", "smtp.example.test")
+    up = _Up(
+        paths=StackPaths.resolve(tmp_path / ".data"),
+        gateway_port=18000,
+        grpc_ports={"identity": 15051, "workers": 15052, "mutations": 15053},
+        services=("identity", "workers", "mutations"),
+    )
+
+    env = up.service_env(URLS, DEV)
+
+    assert env["GATEWAY_IDENTITY_ADDR"] == "127.0.0.1:15051"
+    assert env["GATEWAY_WORKERS_ADDR"] == "127.0.0.1:15052"
+    assert env["MUTATIONS_WORKERS_ADDR"] == "127.0.0.1:15052"
+    assert env["GATEWAY_MUTATIONS_ADDR"] == "127.0.0.1:15053"
+    for name, port in (("IDENTITY", 15051), ("WORKERS", 15052), ("MUTATIONS", 15053)):
+        assert env[f"{name}_GRPC_HOST"] == "127.0.0.1"
+        assert env[f"{name}_GRPC_PORT"] == str(port)
+    assert env["DATABASE_URL"] == URLS.database_url
+    assert env["GATEWAY_PORT"] == "18000"
+
+
+def test_the_banner_names_every_running_service(tmp_path: Path) -> None:
+    up = _Up(
+        paths=StackPaths.resolve(tmp_path / ".data"),
+        grpc_ports={"identity": 15051, "workers": 15052, "mutations": 15053},
+        services=("identity", "workers"),
+    )
+
+    banner = up.banner(DEV)
+
+    assert "  identity gRPC  127.0.0.1:15051" in banner
+    assert "  workers gRPC   127.0.0.1:15052" in banner
+    assert "mutations gRPC" not in banner
