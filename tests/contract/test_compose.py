@@ -278,3 +278,15 @@ def test_image_codegen_uses_the_locked_grpcio_tools(repo: Path) -> None:
     arg = re.search(r"^ARG GRPCIO_TOOLS_VERSION=(\S+)$", (repo / "Dockerfile").read_text(), re.MULTILINE)
     assert arg is not None
     assert arg.group(1) == pinned
+
+
+def test_just_up_runs_the_same_services_on_the_same_ports(services: dict[str, dict[str, Any]]) -> None:
+    # `just up` (libs/stack) and the containers must not drift apart as services are added.
+    from switchyard.stack._migrate import SERVICES
+    from switchyard.stack.up import ADDR_VARS, GRPC_PORTS
+
+    assert GRPC_PORTS == GRPC_SERVICES
+    assert set(SERVICES) == set(GRPC_SERVICES)
+    assert {name: set(names) for name, names in ADDR_VARS.items()} == {
+        callee: set(callers.values()) for callee, callers in GRPC_CALLERS.items()
+    }
