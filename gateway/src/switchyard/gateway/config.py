@@ -14,6 +14,8 @@ class Settings(BaseSettings):
 
     Attributes:
         identity_addr: identity gRPC address; a comma list means replicas, balanced round robin.
+        workers_addr: workers gRPC address (replicas as for identity).
+        mutations_addr: mutations gRPC address (replicas as for identity).
         redis_url: Redis for revocations, the auth epoch and rate limits.
         principal_key: key that signs the principal sent to services (``SWITCHYARD_PRINCIPAL_KEY``).
         api_version: value of the ``X-API-Version`` header and ``GET /api/version``.
@@ -32,6 +34,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True, populate_by_name=True)
 
     identity_addr: str = "127.0.0.1:50051"
+    workers_addr: str = "127.0.0.1:50052"
+    mutations_addr: str = "127.0.0.1:50053"
     redis_url: str = Field(
         default="redis://127.0.0.1:6379/0",
         validation_alias=AliasChoices("redis_url", "GATEWAY_REDIS_URL", "REDIS_URL"),

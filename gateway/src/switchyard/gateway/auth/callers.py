@@ -41,6 +41,8 @@ class ApiKeyInfo:
     tenant_id: str
     admin_authority: bool
     scopes: tuple[str, ...]
+    # Projects an org key is limited to; ("*",) for org-wide keys (the Principal convention).
+    project_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,7 @@ class Authenticator:
                 tenant_id=response.tenant_id,
                 admin_authority=response.authority == identity_pb2.API_KEY_AUTHORITY_ADMIN,
                 scopes=tuple(response.scopes),
+                project_ids=("*",) if response.all_projects else tuple(response.project_ids),
             )
             self._keys.put(digest, snapshot.epoch, info)
         kind = ORG_KEY if info.kind == ORG_KEY else ADMIN_KEY

@@ -1,4 +1,4 @@
-"""Local verification of identity's EdDSA access tokens against its JWKS.
+"""Local verification of EdDSA JWTs against a JWKS: identity access tokens, workers runtime tokens.
 
 The keys are fetched at startup and again when a token names an unknown ``kid`` (a rotation), but at
 most every ``min_refresh_seconds`` so a stream of forged kids cannot turn into a stream of RPCs. A failed
@@ -12,10 +12,9 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import jwt
-from switchyard.identity.v1 import identity_service_pb2 as pb
 from switchyard.obs import get_logger
 
 _log = get_logger(__name__)
@@ -25,7 +24,16 @@ FAILED_FETCH_RETRY_SECONDS = 1.0
 # gateway's own work on a request. Revocation is not cached (it is checked in Redis every time).
 VERIFIED_CACHE_SIZE = 10_000
 
-FetchJwks = Callable[[], Awaitable[pb.GetJwksResponse]]
+# Any GetJwksResponse (identity's, workers'): ``keys`` of OKP JWKs, optional ``issuer``/``audience``.
+FetchJwks = Callable[[], Awaitable[Any]]
+
+
+class _Expiring(Protocol):
+    @property
+    def expires_at(self) -> float: ...
+
+
+C = TypeVar("C", bound=_Expiring)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,29 +46,55 @@ class AccessClaims:
 
 
 class InvalidToken(Exception):
-    """The token is malformed, forged, expired or not an access token."""
+    """The token is malformed, forged, expired or not the kind the verifier accepts."""
 
 
-class TokenVerifier:
-    """Verifies access tokens with identity's public keys.
+class TokenExpired(InvalidToken):
+    """The token was valid but its ``exp`` has passed (callers may say so, e.g. "Runtime token expired")."""
+
+
+def access_claims(claims: dict[str, Any]) -> AccessClaims:
+    """Identity's access tokens: ``typ=access``; anything else is refused."""
+    if claims.get("typ") != "access":
+        raise InvalidToken("not an access token")
+    return AccessClaims(
+        user_id=str(claims["sub"]), token_id=str(claims["jti"]), expires_at=float(claims["exp"])
+    )
+
+
+class JwtVerifier(Generic[C]):
+    """Verifies EdDSA JWTs with a service's public keys and maps their claims with ``parse``.
 
     Args:
-        fetch: Fetches the current JWKS from identity.
+        fetch: Fetches the current JWKS from the issuing service.
         min_refresh_seconds: Smallest interval between two fetches triggered by unknown kids.
+        parse: Turns the verified claims into the caller's claims type (raises InvalidToken to refuse).
+        issuer: Required ``iss``; empty = the JWKS response's ``issuer`` (if it has one).
+        audience: Required ``aud``; empty = the JWKS response's ``audience`` (if it has one).
     """
 
-    def __init__(self, fetch: FetchJwks, *, min_refresh_seconds: float) -> None:
+    def __init__(
+        self,
+        fetch: FetchJwks,
+        *,
+        min_refresh_seconds: float,
+        parse: Callable[[dict[str, Any]], C],
+        issuer: str = "",
+        audience: str = "",
+    ) -> None:
         self._fetch = fetch
         self._min_refresh = min_refresh_seconds
+        self._parse = parse
+        self._fixed_issuer, self._fixed_audience = issuer, audience
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._issuer = ""
-        self._audience = ""
+        self._issuer = issuer
+        self._audience = audience
         self._next_fetch_at = float("-inf")
-        self._verified: dict[str, AccessClaims] = {}
+        self._verified: dict[str, C] = {}
         self._lock = asyncio.Lock()
 
     async def refresh(self) -> bool:
-        """Fetch the JWKS now; False (and the old keys kept) when identity cannot answer."""
+        """Fetch the JWKS now; False (and the old keys kept) when the issuer cannot answer."""
         async with self._lock:
             try:
                 response = await self._fetch()
@@ -79,7 +113,9 @@ class TokenVerifier:
             if keys.keys() != self._keys.keys():
                 # A retired key must stop verifying tokens at once, cached or not.
                 self._verified.clear()
-            self._keys, self._issuer, self._audience = keys, response.issuer, response.audience
+            self._keys = keys
+            self._issuer = self._fixed_issuer or str(getattr(response, "issuer", ""))
+            self._audience = self._fixed_audience or str(getattr(response, "audience", ""))
             return True
 
     async def _key_for(self, kid: str) -> jwt.PyJWK:
@@ -91,18 +127,19 @@ class TokenVerifier:
             raise InvalidToken("unknown key id")
         return key
 
-    async def verify(self, token: str) -> AccessClaims:
-        """Return the claims of a valid access token.
+    async def verify(self, token: str) -> C:
+        """Return the claims of a valid token.
 
         Raises:
-            InvalidToken: Bad signature, wrong issuer/audience, expired, or not ``typ=access``.
+            TokenExpired: A genuine token past its ``exp``.
+            InvalidToken: Bad signature, wrong issuer/audience, or refused by ``parse``.
         """
         cached = self._verified.get(token)
         if cached is not None:
             if cached.expires_at > time.time():
                 return cached
             del self._verified[token]
-            raise InvalidToken("token expired")
+            raise TokenExpired("token expired")
         claims = await self._verify_signature(token)
         if len(self._verified) >= VERIFIED_CACHE_SIZE:
             # Dicts keep insertion order: drop the oldest entry.
@@ -110,7 +147,7 @@ class TokenVerifier:
         self._verified[token] = claims
         return claims
 
-    async def _verify_signature(self, token: str) -> AccessClaims:
+    async def _verify_signature(self, token: str) -> C:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -125,10 +162,23 @@ class TokenVerifier:
                 issuer=self._issuer or None,
                 options={"require": ["exp", "sub", "jti"]},
             )
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenExpired("token expired") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken("invalid token") from exc
-        if claims.get("typ") != "access":
-            raise InvalidToken("not an access token")
-        return AccessClaims(
-            user_id=str(claims["sub"]), token_id=str(claims["jti"]), expires_at=float(claims["exp"])
-        )
+        try:
+            return self._parse(claims)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidToken("malformed claims") from exc
+
+
+class TokenVerifier(JwtVerifier[AccessClaims]):
+    """Verifies identity's access tokens (issuer and audience come with identity's JWKS).
+
+    Args:
+        fetch: Fetches the current JWKS from identity.
+        min_refresh_seconds: Smallest interval between two fetches triggered by unknown kids.
+    """
+
+    def __init__(self, fetch: FetchJwks, *, min_refresh_seconds: float) -> None:
+        super().__init__(fetch, min_refresh_seconds=min_refresh_seconds, parse=access_claims)

@@ -1,0 +1,142 @@
+"""The workers service as the gateway sees it: one method per RPC.
+
+Each method signs the caller's principal into the metadata, forwards the request id and sets the
+deadline, so handlers never build stubs or metadata themselves.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from switchyard.grpckit.client import call_metadata
+from switchyard.grpckit.principal import SERVICE, Principal, PrincipalSigner
+from switchyard.workers.v1 import workers_service_pb2 as pb
+from switchyard.workers.v1 import workers_service_pb2_grpc as pb_grpc
+
+if TYPE_CHECKING:
+    import grpc
+
+
+class WorkersClient:
+    """Async client of ``switchyard.workers.v1.WorkersService``.
+
+    Args:
+        channel: A channel to workers (round robin over its replicas).
+        signer: Signs the principal of each call.
+        timeout: Deadline of each call, in seconds.
+    """
+
+    def __init__(self, channel: grpc.aio.Channel, *, signer: PrincipalSigner, timeout: float) -> None:
+        self._stub = pb_grpc.WorkersServiceStub(channel)  # type: ignore[no-untyped-call]
+        self._signer = signer
+        self._timeout = timeout
+
+    async def _call(self, method: str, request: Any, principal: Principal) -> Any:
+        metadata = call_metadata(self._signer.sign(principal), principal.request_id)
+        return await getattr(self._stub, method)(request, metadata=metadata, timeout=self._timeout)
+
+    async def get_jwks(self, *, request_id: str) -> pb.GetJwksResponse:
+        """Public keys, issuer and audience of runtime JWTs (the gateway's own service principal)."""
+        result: pb.GetJwksResponse = await self._call(
+            "GetJwks", pb.GetJwksRequest(), Principal(kind=SERVICE, request_id=request_id)
+        )
+        return result
+
+    async def register_worker(
+        self, principal: Principal, request: pb.RegisterWorkerRequest
+    ) -> pb.RegisterWorkerResponse:
+        """Register a daemon host (ORG_KEY principal holding ``worker:register``)."""
+        result: pb.RegisterWorkerResponse = await self._call("RegisterWorker", request, principal)
+        return result
+
+    async def refresh_runtime_token(
+        self, principal: Principal, *, worker_id: str
+    ) -> pb.RefreshRuntimeTokenResponse:
+        """A new runtime JWT for the same worker id."""
+        request = pb.RefreshRuntimeTokenRequest(worker_id=worker_id)
+        result: pb.RefreshRuntimeTokenResponse = await self._call("RefreshRuntimeToken", request, principal)
+        return result
+
+    async def heartbeat(self, principal: Principal, request: pb.HeartbeatRequest) -> pb.HeartbeatResponse:
+        """One beat: refreshes the worker's presence."""
+        result: pb.HeartbeatResponse = await self._call("Heartbeat", request, principal)
+        return result
+
+    async def deregister_worker(self, principal: Principal, *, worker_id: str) -> pb.DeregisterWorkerResponse:
+        """Remove a worker; its claimed-but-unstarted sessions go back to the queue."""
+        request = pb.DeregisterWorkerRequest(worker_id=worker_id)
+        result: pb.DeregisterWorkerResponse = await self._call("DeregisterWorker", request, principal)
+        return result
+
+    async def create_session(
+        self, principal: Principal, request: pb.CreateSessionRequest
+    ) -> pb.CreateSessionResponse:
+        """Queue work for an issue."""
+        result: pb.CreateSessionResponse = await self._call("CreateSession", request, principal)
+        return result
+
+    async def poll_work(self, principal: Principal, *, worker_id: str) -> pb.PollWorkResponse:
+        """Pre-claim queued work and fetch inbox messages for the calling worker."""
+        request = pb.PollWorkRequest(worker_id=worker_id)
+        result: pb.PollWorkResponse = await self._call("PollWork", request, principal)
+        return result
+
+    async def nack_session(
+        self, principal: Principal, *, session_id: str, worker_id: str, reason: str
+    ) -> pb.NackSessionResponse:
+        """Give a claimed session back to the queue."""
+        request = pb.NackSessionRequest(session_id=session_id, worker_id=worker_id, reason=reason)
+        result: pb.NackSessionResponse = await self._call("NackSession", request, principal)
+        return result
+
+    async def get_session_status(
+        self, principal: Principal, *, session_id: str
+    ) -> pb.GetSessionStatusResponse:
+        """A session's state."""
+        request = pb.GetSessionStatusRequest(session_id=session_id)
+        result: pb.GetSessionStatusResponse = await self._call("GetSessionStatus", request, principal)
+        return result
+
+    async def update_session_status(
+        self, principal: Principal, request: pb.UpdateSessionStatusRequest
+    ) -> pb.UpdateSessionStatusResponse:
+        """Move a session through the FSM."""
+        result: pb.UpdateSessionStatusResponse = await self._call("UpdateSessionStatus", request, principal)
+        return result
+
+    async def post_activity(
+        self, principal: Principal, request: pb.PostActivityRequest
+    ) -> pb.PostActivityResponse:
+        """Record one agent activity."""
+        result: pb.PostActivityResponse = await self._call("PostActivity", request, principal)
+        return result
+
+    async def post_completion(
+        self, principal: Principal, request: pb.PostCompletionRequest
+    ) -> pb.PostCompletionResponse:
+        """Record a session's summary."""
+        result: pb.PostCompletionResponse = await self._call("PostCompletion", request, principal)
+        return result
+
+    async def post_progress(
+        self, principal: Principal, request: pb.PostProgressRequest
+    ) -> pb.PostProgressResponse:
+        """Record a progress milestone."""
+        result: pb.PostProgressResponse = await self._call("PostProgress", request, principal)
+        return result
+
+    async def refresh_lock(
+        self, principal: Principal, *, session_id: str, worker_id: str, issue_id: str
+    ) -> pb.RefreshLockResponse:
+        """Extend the issue lock of a session the worker holds."""
+        request = pb.RefreshLockRequest(session_id=session_id, worker_id=worker_id, issue_id=issue_id)
+        result: pb.RefreshLockResponse = await self._call("RefreshLock", request, principal)
+        return result
+
+    async def get_queued_session(
+        self, principal: Principal, *, session_id: str
+    ) -> pb.GetQueuedSessionResponse:
+        """Queued work for cloud runners; NOT_FOUND once claimed."""
+        request = pb.GetQueuedSessionRequest(session_id=session_id)
+        result: pb.GetQueuedSessionResponse = await self._call("GetQueuedSession", request, principal)
+        return result
