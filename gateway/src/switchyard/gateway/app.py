@@ -23,6 +23,7 @@ from switchyard.gateway.domain.auth import controllers as auth
 from switchyard.gateway.domain.deps import GATEWAY
 from switchyard.gateway.domain.members import controllers as members
 from switchyard.gateway.domain.messages import controllers as messages
+from switchyard.gateway.domain.oauth import controllers as oauth
 from switchyard.gateway.domain.org_keys import controllers as org_keys
 from switchyard.gateway.domain.system import controllers as system
 from switchyard.gateway.errors import EXCEPTION_HANDLERS
@@ -44,6 +45,7 @@ ROUTES: list[Any] = [
     *messages.ROUTES,
     *api_keys.ROUTES,
     *org_keys.ROUTES,
+    *oauth.ROUTES,
     *system.ROUTES,
     *health.ROUTES,
 ]

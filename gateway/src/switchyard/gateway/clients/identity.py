@@ -176,6 +176,29 @@ class IdentityClient:
         """Soft-delete an rsk_live_ key."""
         await self._call("RevokeOrgKey", pb.RevokeOrgKeyRequest(org_id=org_id, key_id=key_id), principal)
 
+    # OAuth2 client-credentials (M2M) clients of the principal's org.
+    async def create_m2m_client(
+        self, principal: Principal, *, org_id: str, name: str, scopes: list[str]
+    ) -> pb.CreateM2mClientResponse:
+        """Create an M2M client; the secret is in this response only."""
+        request = pb.CreateM2mClientRequest(org_id=org_id, name=name, scopes=scopes)
+        result: pb.CreateM2mClientResponse = await self._call("CreateM2mClient", request, principal)
+        return result
+
+    async def list_m2m_clients(self, principal: Principal, *, org_id: str) -> pb.ListM2mClientsResponse:
+        """An org's active M2M clients."""
+        request = pb.ListM2mClientsRequest(org_id=org_id)
+        result: pb.ListM2mClientsResponse = await self._call("ListM2mClients", request, principal)
+        return result
+
+    async def revoke_m2m_client(
+        self, principal: Principal, *, org_id: str, client_id: str
+    ) -> pb.RevokeM2mClientResponse:
+        """Revoke an M2M client; says until when its issued tokens would still verify."""
+        request = pb.RevokeM2mClientRequest(org_id=org_id, client_id=client_id)
+        result: pb.RevokeM2mClientResponse = await self._call("RevokeM2mClient", request, principal)
+        return result
+
     # Called by the gateway on its own behalf (service principal).
     async def resolve_tenant_access(
         self, *, request_id: str, user_id: str, tenant_id: str
@@ -192,6 +215,18 @@ class IdentityClient:
         request = pb.AuthenticateApiKeyRequest(raw_key=raw_key)
         result: pb.AuthenticateApiKeyResponse = await self._call(
             "AuthenticateApiKey", request, Principal(kind=SERVICE, request_id=request_id)
+        )
+        return result
+
+    async def issue_m2m_token(
+        self, *, request_id: str, grant_type: str, client_id: str, client_secret: str
+    ) -> pb.IssueM2mTokenResponse:
+        """Exchange client credentials for an M2M token (the OAuth2 token endpoint)."""
+        request = pb.IssueM2mTokenRequest(
+            grant_type=grant_type, client_id=client_id, client_secret=client_secret
+        )
+        result: pb.IssueM2mTokenResponse = await self._call(
+            "IssueM2mToken", request, Principal(kind=SERVICE, request_id=request_id)
         )
         return result
 
