@@ -1,0 +1,73 @@
+"""Workers settings: parsed once from prefixed env vars into a frozen object passed down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from switchyard.grpckit.config import principal_key_from_env
+
+
+def _env(*names: str, secret: bool = False) -> Any:
+    # The field name comes last so tests can pass keyword arguments; prefixed names win over bare ones.
+    return Field(validation_alias=AliasChoices(*names), repr=not secret)
+
+
+def _opt(default: Any, *names: str, **limits: Any) -> Any:
+    return Field(default, validation_alias=AliasChoices(*names), **limits)
+
+
+class Settings(BaseSettings):
+    """Everything the workers service reads from its environment.
+
+    Attributes:
+        database_url: PostgreSQL URL (``WORKERS_DATABASE_URL`` or ``DATABASE_URL``).
+        redis_url: Redis URL (``WORKERS_REDIS_URL`` or ``REDIS_URL``).
+        nats_url: NATS URL (``WORKERS_NATS_URL`` or ``NATS_URL``).
+        principal_key: Key shared with the gateway to verify principals (``SWITCHYARD_PRINCIPAL_KEY``).
+        grpc_host: Interface the gRPC server binds (``WORKERS_GRPC_HOST``).
+        grpc_port: gRPC port (``WORKERS_GRPC_PORT``).
+        key_encryption_key: Key that encrypts the runtime-JWT signing keys at rest
+            (``WORKERS_KEY_ENCRYPTION_KEY``); derived from the principal key with HKDF when unset.
+        runtime_token_ttl_seconds: Runtime JWT lifetime (``WORKERS_RUNTIME_TOKEN_TTL_SECONDS``).
+        worker_ttl_seconds: Presence lifetime, renewed by each beat (``WORKERS_WORKER_TTL_SECONDS``).
+        stale_after_seconds: A worker without a beat for this long is stale (``WORKERS_STALE_AFTER_SECONDS``).
+        heartbeat_interval_ms: Heartbeat interval told to daemons (``WORKERS_HEARTBEAT_INTERVAL_MS``).
+        poll_interval_ms: Poll interval told to daemons (``WORKERS_POLL_INTERVAL_MS``).
+        issue_lock_ttl_seconds: Issue lock lifetime (``WORKERS_ISSUE_LOCK_TTL_SECONDS``).
+        otel_endpoint: OTLP endpoint; tracing is off when unset (``OTEL_EXPORTER_OTLP_ENDPOINT``).
+    """
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    database_url: str = _env("WORKERS_DATABASE_URL", "DATABASE_URL", "database_url")
+    redis_url: str = _env("WORKERS_REDIS_URL", "REDIS_URL", "redis_url")
+    nats_url: str = _env("WORKERS_NATS_URL", "NATS_URL", "nats_url")
+    principal_key: bytes = _env("SWITCHYARD_PRINCIPAL_KEY", "principal_key", secret=True)
+    grpc_host: str = _opt("127.0.0.1", "WORKERS_GRPC_HOST", "grpc_host")
+    grpc_port: int = _opt(50052, "WORKERS_GRPC_PORT", "grpc_port")
+    key_encryption_key: bytes | None = Field(
+        None,
+        validation_alias=AliasChoices("WORKERS_KEY_ENCRYPTION_KEY", "key_encryption_key"),
+        repr=False,
+    )
+    runtime_token_ttl_seconds: int = _opt(
+        3600, "WORKERS_RUNTIME_TOKEN_TTL_SECONDS", "runtime_token_ttl_seconds", gt=0
+    )
+    worker_ttl_seconds: int = _opt(300, "WORKERS_WORKER_TTL_SECONDS", "worker_ttl_seconds", gt=0)
+    stale_after_seconds: int = _opt(180, "WORKERS_STALE_AFTER_SECONDS", "stale_after_seconds", gt=0)
+    heartbeat_interval_ms: int = _opt(30000, "WORKERS_HEARTBEAT_INTERVAL_MS", "heartbeat_interval_ms", gt=0)
+    poll_interval_ms: int = _opt(5000, "WORKERS_POLL_INTERVAL_MS", "poll_interval_ms", gt=0)
+    issue_lock_ttl_seconds: int = _opt(7200, "WORKERS_ISSUE_LOCK_TTL_SECONDS", "issue_lock_ttl_seconds", gt=0)
+    otel_endpoint: str | None = _opt(None, "OTEL_EXPORTER_OTLP_ENDPOINT", "otel_endpoint")
+
+    @field_validator("principal_key", "key_encryption_key", mode="before")
+    @classmethod
+    def _parse_key(cls, value: Any) -> Any:
+        # Env vars arrive as text (hex or raw); tests pass bytes. Both must be >= 32 bytes.
+        if isinstance(value, str):
+            return principal_key_from_env(value)
+        if isinstance(value, bytes) and len(value) < 32:
+            raise ValueError("keys must be at least 32 bytes")
+        return value

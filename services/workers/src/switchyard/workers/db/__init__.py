@@ -1,0 +1,1 @@
+"""The workers schema: ORM models and dated migrations."""

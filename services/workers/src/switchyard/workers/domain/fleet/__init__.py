@@ -1,0 +1,1 @@
+"""Workers: registration, runtime tokens, heartbeats, deregistration."""

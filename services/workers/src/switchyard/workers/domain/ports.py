@@ -1,0 +1,121 @@
+"""What the domain needs from the outside world, as protocols the composition root fills.
+
+The hot state (worker presence, the work queue, issue locks) lives in Redis behind these ports, so the
+domain stays free of transport imports and a heartbeat never needs PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from switchyard.workers.domain.events import Event
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """A live worker as kept in Redis."""
+
+    id: str
+    org_id: str
+    hostname: str
+    capacity: int
+    version: str
+    machine_id: str
+    region: str
+    capabilities: tuple[str, ...]
+    all_projects: bool
+    project_ids: tuple[str, ...]
+    # The registration key's own project scope; ("*",) for org-wide keys.
+    key_project_ids: tuple[str, ...]
+    status: str
+    active_count: int
+    registration_key_id: str
+    registered_at: datetime
+    last_heartbeat_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Beat:
+    """What one heartbeat changes; ``None``/empty fields keep the stored value."""
+
+    at: datetime
+    status: str
+    active_count: int
+    max_sessions: int
+    hostname: str
+    region: str
+    version: str
+    capabilities: tuple[str, ...]
+    allowlist_hash: str
+    project_admission_mode: str
+    load_cpu: float | None
+    load_memory: float | None
+    # Set only when the beat carried a new project list.
+    projects: tuple[bool, tuple[str, ...]] | None
+
+
+class Fleet(Protocol):
+    """Worker presence with a TTL, plus each worker's set of held sessions."""
+
+    async def put(self, worker: Presence, *, ttl_seconds: int) -> None:
+        """Store a freshly registered worker."""
+
+    async def beat(self, worker_id: str, beat: Beat, *, ttl_seconds: int) -> int | None:
+        """Apply a beat and renew the TTL; the org's queue length, or None when the worker is unknown."""
+
+    async def get(self, worker_id: str) -> Presence | None:
+        """A live worker, or None when unknown or expired."""
+
+    async def delete(self, worker_id: str) -> None:
+        """Forget a worker and its session set."""
+
+    async def held(self, worker_id: str) -> set[str]:
+        """Sessions the worker holds (claimed or running)."""
+
+    async def hold(self, worker_id: str, session_ids: list[str], *, ttl_seconds: int) -> None:
+        """Add sessions to the worker's set."""
+
+    async def let_go(self, worker_id: str, session_id: str) -> None:
+        """Remove one session from the worker's set."""
+
+
+class WorkQueue(Protocol):
+    """One priority queue per org (sorted set: lower score pops first)."""
+
+    async def push(self, org_id: str, items: dict[str, float]) -> None:
+        """Queue session ids with their scores."""
+
+    async def pop(self, org_id: str, count: int) -> list[tuple[str, float]]:
+        """Pop up to ``count`` lowest-score items."""
+
+    async def remove(self, org_id: str, session_id: str) -> None:
+        """Drop a session from the queue (it was stopped while queued)."""
+
+
+class IssueLocks(Protocol):
+    """One active session per issue; later work for a locked issue waits parked."""
+
+    async def acquire(self, org_id: str, issue_id: str, session_id: str, *, ttl_seconds: int) -> bool:
+        """Take the lock when free (or already ours)."""
+
+    async def refresh(self, org_id: str, issue_id: str, session_id: str, *, ttl_seconds: int) -> bool:
+        """Extend the lock when ours, take it when free; False when another session holds it."""
+
+    async def release(self, org_id: str, issue_id: str, session_id: str) -> bool:
+        """Release the lock only when ``session_id`` holds it."""
+
+    async def park(self, org_id: str, issue_id: str, session_id: str, score: float) -> None:
+        """Park work for a locked issue."""
+
+    async def unpark(self, org_id: str, issue_id: str) -> tuple[str, float] | None:
+        """Take the next parked work of an issue, if any."""
+
+
+class EventSink(Protocol):
+    """Writes domain events to the outbox inside the caller's transaction."""
+
+    async def add(self, session: AsyncSession, event: Event) -> None:
+        """Queue ``event`` for publication when ``session`` commits."""

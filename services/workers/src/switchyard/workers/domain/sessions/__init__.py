@@ -1,0 +1,1 @@
+"""Agent sessions: the work queue, the FSM and what agents report."""

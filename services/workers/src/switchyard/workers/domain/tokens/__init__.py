@@ -1,0 +1,1 @@
+"""Runtime JWTs: Ed25519 signing keys and the issuer."""

@@ -1,0 +1,179 @@
+"""Composition root: wires PostgreSQL, Redis, NATS, the domain services and the gRPC server."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import nats.aio.client
+import nats.js
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from switchyard.bus import OutboxRelay, connect, ensure_stream
+from switchyard.db.engine import create_engine, create_read_session_factory, create_session_factory
+from switchyard.db.migrations import upgrade
+from switchyard.db.redis import create_redis
+from switchyard.grpckit.server import RunningServer, start_server
+from switchyard.obs import get_logger
+from switchyard.workers.config import Settings
+from switchyard.workers.db.base import SCHEMA
+from switchyard.workers.db.models import outbox
+from switchyard.workers.domain.common import Clock, utcnow
+from switchyard.workers.domain.context import Deps, Policy
+from switchyard.workers.domain.tokens.issuer import RuntimeTokenIssuer
+from switchyard.workers.domain.tokens.keys import normalize_kek
+from switchyard.workers.domain.tokens.repository import ensure_signing_key, load_keys
+from switchyard.workers.events import STREAM, SUBJECTS, OutboxEvents
+from switchyard.workers.rpc import SERVICE_NAME, Services, WorkersServicer, add_to_server
+from switchyard.workers.store import RedisFleet, RedisLocks, RedisQueue
+
+MIGRATIONS = Path(__file__).parent / "db" / "migrations"
+log = get_logger(__name__)
+
+Closer = Callable[[], Awaitable[None]]
+SessionFactory = async_sessionmaker[AsyncSession]
+JetStream = nats.js.JetStreamContext
+_KEK_INFO = b"switchyard-workers/signing-key-encryption/v1"
+
+
+@dataclass
+class WorkersServer:
+    """A running workers service and everything it must close on the way out.
+
+    Attributes:
+        running: The gRPC server.
+        deps: The collaborators the domain services were built with.
+        engine: The PostgreSQL engine (tests attach statement counters to it).
+    """
+
+    running: RunningServer
+    deps: Deps
+    engine: AsyncEngine
+    _closers: list[Closer] = field(default_factory=list, repr=False)
+
+    @property
+    def address(self) -> str:
+        """``host:port`` to dial."""
+        return self.running.address
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        return self.running.port
+
+    async def close(self) -> None:
+        """Stop the outbox relay and close NATS, Redis and PostgreSQL (server already stopped)."""
+        closers, self._closers = self._closers, []
+        for closer in closers:
+            try:
+                await closer()
+            except Exception:
+                log.exception("workers shutdown step failed")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Graceful stop: health NOT_SERVING, drain calls for ``grace`` seconds, then close the pools."""
+        await self.running.stop(grace)
+        await self.close()
+
+
+def key_encryption_key(settings: Settings) -> bytes:
+    """The AES-256 key that protects signing keys: configured, or derived from the principal key."""
+    if settings.key_encryption_key:
+        return normalize_kek(settings.key_encryption_key)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEK_INFO).derive(
+        settings.principal_key
+    )
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply workers' pending migrations (safe to run from several processes at once)."""
+    await upgrade(url=settings.database_url, script_location=MIGRATIONS, schema=SCHEMA)
+
+
+async def _close_nats(client: nats.aio.client.Client) -> None:
+    with contextlib.suppress(Exception):
+        await client.drain()
+
+
+async def _connect(settings: Settings, closers: list[Closer]) -> tuple[AsyncEngine, Redis, JetStream]:
+    # Each resource registers its closer as soon as it exists, so a failed start leaks nothing.
+    engine = create_engine(settings.database_url, application_name="workers")
+    closers.append(engine.dispose)
+    redis: Redis = create_redis(settings.redis_url)
+    closers.append(redis.aclose)
+    nc = await connect(settings.nats_url, name="workers")
+    closers.append(lambda: _close_nats(nc))
+    js = nc.jetstream()
+    await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
+    return engine, redis, js
+
+
+async def _issuer(sessions: SessionFactory, *, kek: bytes, clock: Clock, ttl: int) -> RuntimeTokenIssuer:
+    async with sessions() as s, s.begin():
+        await ensure_signing_key(s, kek=kek, now=clock())
+        keys = await load_keys(s, kek=kek)
+    return RuntimeTokenIssuer(keys=keys, clock=clock, ttl=timedelta(seconds=ttl))
+
+
+def _policy(settings: Settings) -> Policy:
+    return Policy(
+        worker_ttl_seconds=settings.worker_ttl_seconds,
+        stale_after_seconds=settings.stale_after_seconds,
+        heartbeat_interval_ms=settings.heartbeat_interval_ms,
+        poll_interval_ms=settings.poll_interval_ms,
+        issue_lock_ttl_seconds=settings.issue_lock_ttl_seconds,
+    )
+
+
+async def start(settings: Settings, *, port: int | None = None, clock: Clock | None = None) -> WorkersServer:
+    """Ensure a signing key, start the outbox relay and serve gRPC.
+
+    Args:
+        settings: The service configuration.
+        port: Overrides ``settings.grpc_port`` (0 picks a free port).
+        clock: The domain's notion of now; tests pass a controllable one.
+
+    Returns:
+        The running server. It does not migrate: call ``migrate`` first.
+    """
+    now = clock or utcnow
+    closers: list[Closer] = []
+    try:
+        engine, redis, js = await _connect(settings, closers)
+        sessions = create_session_factory(engine)
+        kek = key_encryption_key(settings)
+        deps = Deps(
+            sessions=sessions,
+            reads=create_read_session_factory(engine),
+            clock=now,
+            tokens=await _issuer(sessions, kek=kek, clock=now, ttl=settings.runtime_token_ttl_seconds),
+            events=OutboxEvents(),
+            fleet=RedisFleet(redis),
+            queue=RedisQueue(redis),
+            locks=RedisLocks(redis),
+            policy=_policy(settings),
+            kek=kek,
+        )
+        relay = OutboxRelay(session_factory=sessions, table=outbox, js=js)
+        relay.start()
+        # Closers run in reverse: the relay stops before NATS and PostgreSQL close.
+        closers.append(relay.stop)
+        running = await start_server(
+            name="workers",
+            servicers=[(add_to_server, WorkersServicer(Services.build(deps)))],
+            service_names=[SERVICE_NAME],
+            principal_key=settings.principal_key,
+            host=settings.grpc_host,
+            port=settings.grpc_port if port is None else port,
+        )
+    except BaseException:
+        for closer in closers[::-1]:
+            with contextlib.suppress(Exception):
+                await closer()
+        raise
+    return WorkersServer(running=running, deps=deps, engine=engine, _closers=closers[::-1])
