@@ -405,3 +405,37 @@ async def test_stop_inbox_message_stops_the_session_and_is_acked(tmp_path: Path)
     assert daemon.finished["s1"].outcome == "stopped"
     assert server.bodies("/inbox/ack") == [{"messageId": "1-0", "lane": "urgent"}]
     assert server.bodies("/status")[-1]["status"] == "stopped"
+
+
+async def test_proactive_refresh_is_due_before_expiry(tmp_path: Path) -> None:
+    server = Orchestrator()
+    now = 1_900_000_000.0
+
+    def short_lived(_body: dict[str, Any]) -> httpx.Response:
+        server.workers += 1
+        return httpx.Response(
+            201,
+            json={
+                "workerId": "wkr_00000000000000aa",
+                "runtimeToken": "jwt.short.sig",
+                "runtimeTokenExpiresAt": int((now + 600) * 1000),  # epoch ms, 10 minutes out
+            },
+        )
+
+    server.on("POST", "/api/workers/register", short_lived)
+    server.on(
+        "POST", "/refresh-token", ok({"runtimeToken": "jwt.next.sig", "expiresAt": "2030-03-17T18:46:40Z"})
+    )
+    config = DaemonConfig(
+        orchestrator_url=BASE, registration_token=TOKEN, hostname="h", state_dir=tmp_path / "state"
+    )
+    http = httpx.AsyncClient(transport=httpx.MockTransport(server.handle))
+    daemon = Daemon(config, summary_agent, http=http, clock=lambda: now, sleep=Sleeps())
+    await daemon.boot()
+    # Default margin 300 s of a 600 s token: due 300 s from now; defaults apply to absent intervals.
+    assert daemon.credentials.refresh_delay() == pytest.approx(300.0)
+    assert (daemon.credentials.current.heartbeat_seconds, daemon.credentials.current.poll_seconds) == (30, 5)
+    await daemon.credentials.refresh()
+    assert daemon.credentials.current.runtime_token == "jwt.next.sig"
+    assert daemon.credentials.current.expires_at == now + 3600  # ISO expiry from the refresh
+    assert server.calls[-1].headers["authorization"] == f"Bearer {TOKEN}"

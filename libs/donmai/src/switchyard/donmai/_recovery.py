@@ -132,6 +132,14 @@ class CredentialManager:
             await self.on_reregistered(old_worker_id, credentials)
         return credentials
 
+    async def refresh(self) -> Credentials:
+        """Refresh the runtime token now (what the proactive refresher does before expiry).
+
+        Raises:
+            RecoveryFailed: The orchestrator refused both the refresh and a re-registration.
+        """
+        return await self.recover(REASON_PROACTIVE, seen_generation=self.generation)
+
     def refresh_delay(self) -> float | None:
         """Seconds until the proactive refresh is due, or None when the expiry is unknown.
 
@@ -157,7 +165,7 @@ class CredentialManager:
                 continue
             await self.sleep(delay)
             try:
-                await self.recover(REASON_PROACTIVE, seen_generation=self.generation)
+                await self.refresh()
             except (RecoveryFailed, ProtocolError, httpx.HTTPError) as failure:
                 log.warning("donmai proactive refresh failed: %s", failure)
                 await self.sleep(max(self.api.config.timings.retry.base_delay, 0.01))
