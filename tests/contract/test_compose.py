@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from pathlib import Path
@@ -257,11 +258,12 @@ def test_stream_configs_stay_under_their_service_prefix(repo: Path) -> None:
         assert all(subject.startswith(f"{service}.") for subject in config["subjects"]), service
 
 
-def test_identity_stream_config_matches_what_the_service_ensures(repo: Path) -> None:
+@pytest.mark.parametrize("service", ["identity", "workers"])
+def test_stream_config_matches_what_the_service_ensures(repo: Path, service: str) -> None:
     # The service calls ensure_stream itself; the reviewed config and the code must describe one stream.
-    from switchyard.identity import events
+    events = importlib.import_module(f"switchyard.{service}.events")
 
-    config = json.loads((repo / "deploy/nats/streams/identity.json").read_text(encoding="utf-8"))
+    config = json.loads((repo / f"deploy/nats/streams/{service}.json").read_text(encoding="utf-8"))
     assert config["name"] == events.STREAM
     assert config["subjects"] == list(events.SUBJECTS)
     # bus.ensure_stream's defaults: 120 s dedupe window, no age limit.
