@@ -1,0 +1,1 @@
+"""The mutations schema: declarative base, models and migrations."""

@@ -1,0 +1,1 @@
+"""Daemon-config mutations: validation, authorisation, storage and delivery on heartbeat."""

@@ -1,0 +1,44 @@
+"""The workers service as the domain's ``HostDirectory``: GetWorker with a service principal."""
+
+from __future__ import annotations
+
+import grpc
+from switchyard.grpckit.client import call_metadata, create_channel
+from switchyard.grpckit.errors import Unavailable
+from switchyard.grpckit.principal import SERVICE, Principal, PrincipalSigner
+from switchyard.obs import request_id_var
+from switchyard.workers.v1 import workers_service_pb2 as wsvc
+from switchyard.workers.v1 import workers_service_pb2_grpc as wgrpc
+
+# A malformed id is simply not a host of anyone's org.
+_ABSENT = (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT)
+
+
+class WorkersHosts:
+    """Asks the workers service which org a worker belongs to."""
+
+    def __init__(self, *, addr: str, principal_key: bytes, timeout: float) -> None:
+        self._channel = create_channel(addr)
+        self._stub = wgrpc.WorkersServiceStub(self._channel)  # type: ignore[no-untyped-call]
+        self._signer = PrincipalSigner(principal_key)
+        self._timeout = timeout
+
+    async def org_of(self, worker_id: str) -> str | None:
+        """The worker's org, or None when the workers service does not know it."""
+        request_id = request_id_var.get()
+        token = self._signer.sign(Principal(kind=SERVICE, request_id=request_id))
+        try:
+            response = await self._stub.GetWorker(
+                wsvc.GetWorkerRequest(worker_id=worker_id),
+                metadata=call_metadata(token, request_id),
+                timeout=self._timeout,
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() in _ABSENT:
+                return None
+            raise Unavailable("workers service unavailable") from exc
+        return response.worker.org_id or None
+
+    async def close(self) -> None:
+        """Close the channel."""
+        await self._channel.close()

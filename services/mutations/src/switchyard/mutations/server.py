@@ -1,0 +1,191 @@
+"""Composition root: wires PostgreSQL, Redis, NATS, the workers client, the domain and the gRPC server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nats.aio.client
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+from switchyard.bus import OutboxRelay, connect, ensure_stream
+from switchyard.db.engine import create_engine, create_read_session_factory, create_session_factory
+from switchyard.db.migrations import upgrade
+from switchyard.db.redis import create_redis
+from switchyard.grpckit.server import RunningServer, start_server
+from switchyard.mutations.config import Settings
+from switchyard.mutations.db.base import SCHEMA
+from switchyard.mutations.db.models import outbox
+from switchyard.mutations.domain.common import Clock, utcnow
+from switchyard.mutations.domain.context import Deps
+from switchyard.mutations.domain.mutations.service import MutationService
+from switchyard.mutations.domain.ports import HostDirectory
+from switchyard.mutations.events import STREAM, SUBJECTS, OutboxEvents
+from switchyard.mutations.hosts import WorkersHosts
+from switchyard.mutations.markers import RedisMarkers
+from switchyard.mutations.rpc import SERVICE_NAME, MutationsServicer, add_to_server
+from switchyard.obs import get_logger
+
+MIGRATIONS = Path(__file__).parent / "db" / "migrations"
+log = get_logger(__name__)
+
+Closer = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class MutationsServer:
+    """A running mutations service and everything it must close on the way out.
+
+    Attributes:
+        running: The gRPC server.
+        service: The domain service (tests use it to run a marker repair pass on demand).
+        engine: The PostgreSQL engine (tests listen on it to prove what a call sends).
+    """
+
+    running: RunningServer
+    service: MutationService
+    engine: AsyncEngine
+    _closers: list[Closer] = field(default_factory=list, repr=False)
+
+    @property
+    def address(self) -> str:
+        """``host:port`` to dial."""
+        return self.running.address
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        return self.running.port
+
+    async def close(self) -> None:
+        """Stop the background loops and close NATS, Redis, PostgreSQL and the workers channel."""
+        closers, self._closers = self._closers, []
+        await _close_all(closers)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Graceful stop: health NOT_SERVING, drain calls for ``grace`` seconds, then close the pools."""
+        await self.running.stop(grace)
+        await self.close()
+
+
+async def _close_all(closers: list[Closer]) -> None:
+    for closer in closers:
+        try:
+            await closer()
+        except Exception:
+            log.exception("mutations shutdown step failed")
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply the mutations schema's pending migrations (safe to run from several processes at once)."""
+    await upgrade(url=settings.database_url, script_location=MIGRATIONS, schema=SCHEMA)
+
+
+async def _close_nats(client: nats.aio.client.Client) -> None:
+    with contextlib.suppress(Exception):
+        await client.drain()
+
+
+class _RepairLoop:
+    """Re-derives the pending markers from PostgreSQL every ``interval`` seconds."""
+
+    def __init__(self, service: MutationService, interval: float) -> None:
+        self._service = service
+        self._interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._interval > 0:
+            self._task = asyncio.create_task(self._run(), name="mutations-marker-repair")
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                added = await self._service.repair_markers()
+            except Exception:
+                log.exception("pending marker repair failed")
+                continue
+            if added:
+                log.warning("pending markers restored", hosts=added)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+async def _build(
+    settings: Settings, clock: Clock, hosts: HostDirectory | None, closers: list[Closer]
+) -> tuple[MutationService, AsyncEngine, OutboxRelay]:
+    # Each resource registers its closer as soon as it exists, so a failed start leaks nothing.
+    engine = create_engine(settings.database_url, application_name="mutations")
+    closers.append(engine.dispose)
+    cache: Redis = create_redis(settings.redis_url)
+    closers.append(cache.aclose)
+    nc = await connect(settings.nats_url, name="mutations")
+    closers.append(lambda: _close_nats(nc))
+    js = nc.jetstream()
+    await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
+    if hosts is None:
+        workers = WorkersHosts(
+            addr=settings.workers_addr,
+            principal_key=settings.principal_key,
+            timeout=settings.workers_timeout_seconds,
+        )
+        closers.append(workers.close)
+        hosts = workers
+    sessions = create_session_factory(engine)
+    deps = Deps(
+        sessions=sessions,
+        reads=create_read_session_factory(engine),
+        clock=clock,
+        events=OutboxEvents(),
+        hosts=hosts,
+        markers=RedisMarkers(cache),
+    )
+    return MutationService(deps), engine, OutboxRelay(session_factory=sessions, table=outbox, js=js)
+
+
+async def start(
+    settings: Settings,
+    *,
+    port: int | None = None,
+    clock: Clock | None = None,
+    hosts: HostDirectory | None = None,
+) -> MutationsServer:
+    """Start the outbox relay and the marker repair loop, and serve gRPC.
+
+    Args:
+        settings: The service configuration.
+        port: Overrides ``settings.grpc_port`` (0 picks a free port).
+        clock: The domain's notion of now; tests pass a controllable one.
+        hosts: Overrides the workers client built from ``settings.workers_addr``.
+
+    Returns:
+        The running server. It does not migrate: call ``migrate`` first.
+    """
+    closers: list[Closer] = []
+    try:
+        service, engine, relay = await _build(settings, clock or utcnow, hosts, closers)
+        relay.start()
+        repair = _RepairLoop(service, settings.repair_interval_seconds)
+        repair.start()
+        # Closers run in reverse: the loops stop before NATS and PostgreSQL close.
+        closers += [relay.stop, repair.stop]
+        running = await start_server(
+            name="mutations",
+            servicers=[(add_to_server, MutationsServicer(service))],
+            service_names=[SERVICE_NAME],
+            principal_key=settings.principal_key,
+            host=settings.grpc_host,
+            port=settings.grpc_port if port is None else port,
+        )
+    except BaseException:
+        await _close_all(closers[::-1])
+        raise
+    return MutationsServer(running=running, service=service, engine=engine, _closers=closers[::-1])
