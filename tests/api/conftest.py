@@ -1,4 +1,5 @@
-"""Cross-service HTTP tests: identity (real gRPC, PostgreSQL, Redis, NATS) behind in-process gateways.
+"""Cross-service HTTP tests: identity, workers and mutations (real gRPC, PostgreSQL, Redis, NATS) behind
+in-process gateways.
 
 Identity gets a database of its own for this run, so its root tenant and root owner are the ones
 created here with a known password (the root tenant is created once per database). Two gateway apps
@@ -78,6 +79,67 @@ async def identity_addr(
         await running.stop()
 
 
+async def _start_workers(settings_values: dict[str, Any]) -> Any:
+    from switchyard.workers import server
+    from switchyard.workers.config import Settings as WorkersSettings
+
+    settings = WorkersSettings(**settings_values)
+    await server.migrate(settings)
+    return await server.start(settings, port=0)
+
+
+@pytest.fixture(scope="session")
+def workers_settings_values(
+    api_database_url: str, redis_url: str, nats_url: str, principal_key: bytes
+) -> dict[str, Any]:
+    """Settings of the in-process workers service, for tests that start a variant of it."""
+    return {
+        "database_url": api_database_url,
+        "redis_url": redis_url,
+        "nats_url": nats_url,
+        "principal_key": principal_key,
+    }
+
+
+@pytest.fixture(scope="session")
+async def workers_addr(workers_settings_values: dict[str, Any]) -> AsyncIterator[str]:
+    """workers' gRPC address, served in this process on a free port."""
+    running = await _start_workers(workers_settings_values)
+    try:
+        yield running.address
+    finally:
+        await running.stop()
+
+
+@pytest.fixture(scope="session")
+def start_workers() -> Any:
+    """Start another workers server (same stores) with overridden settings; the caller stops it."""
+    return _start_workers
+
+
+@pytest.fixture(scope="session")
+async def mutations_addr(
+    api_database_url: str, redis_url: str, nats_url: str, principal_key: bytes, workers_addr: str
+) -> AsyncIterator[str]:
+    """mutations' gRPC address, served in this process on a free port (it validates hosts with workers)."""
+    from switchyard.mutations import server
+    from switchyard.mutations.config import Settings as MutationsSettings
+
+    settings = MutationsSettings(
+        database_url=api_database_url,
+        redis_url=redis_url,
+        nats_url=nats_url,
+        principal_key=principal_key,
+        workers_addr=workers_addr,
+    )
+    await server.migrate(settings)
+    running = await server.start(settings, port=0)
+    try:
+        yield running.address
+    finally:
+        await running.stop()
+
+
 def gateway_settings(
     identity_addr: str, redis_url: str, principal_key: bytes, **overrides: Any
 ) -> GatewaySettings:
@@ -131,20 +193,26 @@ def serve_gateway() -> Any:
 
 
 @pytest.fixture(scope="session")
+def fleet_addrs(workers_addr: str, mutations_addr: str) -> dict[str, str]:
+    """Gateway settings that point at the in-process workers and mutations services."""
+    return {"workers_addr": workers_addr, "mutations_addr": mutations_addr}
+
+
+@pytest.fixture(scope="session")
 async def gateway(
-    identity_addr: str, redis_url: str, principal_key: bytes
+    identity_addr: str, redis_url: str, principal_key: bytes, fleet_addrs: dict[str, str]
 ) -> AsyncIterator[httpx.AsyncClient]:
     """HTTP client of gateway replica A."""
-    async with serve(gateway_settings(identity_addr, redis_url, principal_key)) as client:
+    async with serve(gateway_settings(identity_addr, redis_url, principal_key, **fleet_addrs)) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
 async def gateway_b(
-    identity_addr: str, redis_url: str, principal_key: bytes
+    identity_addr: str, redis_url: str, principal_key: bytes, fleet_addrs: dict[str, str]
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """HTTP client of gateway replica B (same identity and Redis, its own in-process caches)."""
-    async with serve(gateway_settings(identity_addr, redis_url, principal_key)) as client:
+    """HTTP client of gateway replica B (same services and Redis, its own in-process caches)."""
+    async with serve(gateway_settings(identity_addr, redis_url, principal_key, **fleet_addrs)) as client:
         yield client
 
 
@@ -250,3 +318,79 @@ def api(gateway: httpx.AsyncClient, smtp_sink: SmtpSink) -> Api:
 def api_b(gateway_b: httpx.AsyncClient, smtp_sink: SmtpSink) -> Api:
     """Helpers on gateway replica B."""
     return Api(gateway_b, smtp_sink)
+
+
+@dataclass
+class Org:
+    """A fresh org (its owner's personal tenant) with an org-wide rsk_live_ key."""
+
+    owner: Session
+    key: str
+
+    @property
+    def id(self) -> str:
+        """The org (tenant) id."""
+        return self.owner.tenant_id
+
+
+@dataclass
+class Worker:
+    """A registered daemon host: its id and runtime token."""
+
+    id: str
+    token: str
+    body: dict[str, Any]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Authorization: Bearer <runtime JWT>``."""
+        return bearer(self.token)
+
+
+class Fleet:
+    """Worker-protocol helpers on one gateway client."""
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+        self.client = api.client
+
+    async def org(self, tag: str = "fleet", *, scopes: list[str] | None = None, projects: Any = "all") -> Org:
+        """Register an owner and mint an rsk_live_ key for their org."""
+        owner = await self.api.register(tag)
+        body: dict[str, Any] = {"name": f"{tag} daemon", "projects": projects}
+        if scopes is not None:
+            body["scopes"] = scopes
+        made = await self.client.post(
+            f"/api/org/{owner.tenant_id}/keys", headers=bearer(owner.access), json=body
+        )
+        assert made.status_code == 201, made.text
+        return Org(owner=owner, key=made.json()["key"]["fullKey"])
+
+    async def register(self, org: Org, *, capacity: int = 2, **extra: Any) -> Worker:
+        """POST /api/workers/register with the org key as Bearer."""
+        payload = {"hostname": f"host-{uuid.uuid4().hex[:8]}", "capacity": capacity, **extra}
+        response = await self.client.post("/api/workers/register", headers=bearer(org.key), json=payload)
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return Worker(id=body["workerId"], token=body["runtimeToken"], body=body)
+
+    async def queue(self, org: Org, **fields: Any) -> dict[str, Any]:
+        """POST /api/sessions with the org key; returns the queued session."""
+        payload = {"issueId": f"issue-{uuid.uuid4().hex[:8]}", "issueIdentifier": "ENG-1", **fields}
+        response = await self.client.post("/api/sessions", headers=bearer(org.key), json=payload)
+        assert response.status_code == 201, response.text
+        session: dict[str, Any] = response.json()["session"]
+        return session
+
+    async def beat(self, worker: Worker, **body: Any) -> httpx.Response:
+        """POST /api/workers/{id}/heartbeat."""
+        payload = {"activeCount": 0, "maxSessions": 2, **body}
+        return await self.client.post(
+            f"/api/workers/{worker.id}/heartbeat", headers=worker.headers, json=payload
+        )
+
+
+@pytest.fixture
+def fleet(api: Api) -> Fleet:
+    """Worker-protocol helpers on gateway replica A."""
+    return Fleet(api)

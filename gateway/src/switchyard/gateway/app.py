@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
+import grpc
 from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -15,17 +16,23 @@ from litestar.types import Scope
 from redis.asyncio import Redis
 from switchyard.gateway import health
 from switchyard.gateway.auth.callers import Authenticator
-from switchyard.gateway.auth.tokens import TokenVerifier
+from switchyard.gateway.auth.runtime_tokens import WorkerClaims, runtime_token_verifier
+from switchyard.gateway.auth.tokens import JwtVerifier, TokenVerifier
 from switchyard.gateway.clients.identity import IdentityClient
+from switchyard.gateway.clients.mutations import MutationsClient
+from switchyard.gateway.clients.workers import WorkersClient
 from switchyard.gateway.config import Settings
 from switchyard.gateway.domain.api_keys import controllers as api_keys
 from switchyard.gateway.domain.auth import controllers as auth
 from switchyard.gateway.domain.deps import GATEWAY
 from switchyard.gateway.domain.members import controllers as members
 from switchyard.gateway.domain.messages import controllers as messages
+from switchyard.gateway.domain.mutations import controllers as mutations
 from switchyard.gateway.domain.oauth import controllers as oauth
 from switchyard.gateway.domain.org_keys import controllers as org_keys
+from switchyard.gateway.domain.sessions import controllers as sessions
 from switchyard.gateway.domain.system import controllers as system
+from switchyard.gateway.domain.workers import controllers as workers
 from switchyard.gateway.errors import EXCEPTION_HANDLERS
 from switchyard.gateway.readcache import ReadCache, epoch_bump_middleware
 from switchyard.gateway.request_id import (
@@ -46,6 +53,9 @@ ROUTES: list[Any] = [
     *api_keys.ROUTES,
     *org_keys.ROUTES,
     *oauth.ROUTES,
+    *workers.ROUTES,
+    *sessions.ROUTES,
+    *mutations.ROUTES,
     *system.ROUTES,
     *health.ROUTES,
 ]
@@ -69,14 +79,49 @@ def _lifespan(settings: Settings) -> Any:
             redis=redis, identity=identity, verifier=verifier, cache_seconds=settings.auth_cache_seconds
         )
         reads = ReadCache(enabled=settings.read_cache, max_age_seconds=settings.auth_cache_seconds)
-        app.state.gateway = Gateway(settings, redis, channel, identity, authenticator, reads)
+        workers_channel, workers, runtime_tokens, mutations_channel, mutations = await _fleet_clients(
+            settings
+        )
+        app.state.gateway = Gateway(
+            settings,
+            redis,
+            channel,
+            identity,
+            authenticator,
+            reads,
+            workers_channel=workers_channel,
+            workers=workers,
+            runtime_tokens=runtime_tokens,
+            mutations_channel=mutations_channel,
+            mutations=mutations,
+        )
         try:
             yield
         finally:
             await channel.close()
+            await workers_channel.close()
+            await mutations_channel.close()
             await redis.aclose()
 
     return lifespan
+
+
+async def _fleet_clients(
+    settings: Settings,
+) -> tuple[grpc.aio.Channel, WorkersClient, JwtVerifier[WorkerClaims], grpc.aio.Channel, MutationsClient]:
+    # The worker surface: workers (and the keys of its runtime JWTs) and mutations.
+    signer = PrincipalSigner(settings.principal_key)
+    workers_channel = create_channel(settings.workers_addr)
+    workers = WorkersClient(workers_channel, signer=signer, timeout=settings.rpc_timeout_seconds)
+    runtime_tokens = runtime_token_verifier(
+        lambda: workers.get_jwks(request_id="gateway-jwks"),
+        min_refresh_seconds=settings.jwks_min_refresh_seconds,
+    )
+    # Not fatal when workers is still starting: the first runtime token with an unknown kid refetches.
+    await runtime_tokens.refresh()
+    mutations_channel = create_channel(settings.mutations_addr)
+    mutations = MutationsClient(mutations_channel, signer=signer, timeout=settings.rpc_timeout_seconds)
+    return workers_channel, workers, runtime_tokens, mutations_channel, mutations
 
 
 def _redis_of(scope: Scope) -> Redis:

@@ -1,4 +1,4 @@
-"""``/health`` (the process is up) and ``/readyz`` (identity answers grpc.health and Redis answers)."""
+"""``/health`` (the process is up) and ``/readyz`` (every service answers grpc.health, Redis pings)."""
 
 from __future__ import annotations
 
@@ -27,14 +27,14 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-async def _identity_serving(gateway: NamedDependency[Gateway]) -> bool:
-    stub = health_pb2_grpc.HealthStub(gateway.identity_channel)
+async def _serving(gateway: Gateway, channel: grpc.aio.Channel, name: str) -> bool:
+    stub = health_pb2_grpc.HealthStub(channel)
     try:
         reply = await stub.Check(
             health_pb2.HealthCheckRequest(service=""), timeout=gateway.settings.rpc_timeout_seconds
         )
     except grpc.aio.AioRpcError as exc:
-        _log.warning("identity not ready", grpc_code=exc.code().name)
+        _log.warning("service not ready", service=name, grpc_code=exc.code().name)
         return False
     return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
@@ -51,12 +51,18 @@ async def _redis_up(gateway: NamedDependency[Gateway]) -> bool:
     "/readyz",
     operation_id="Ready",
     tags=["System"],
-    description="Reports whether the gateway can serve: identity answers its gRPC health check and Redis answers a ping. Returns 503 while either is down.",  # noqa: E501
+    description="Reports whether the gateway can serve: identity, workers and mutations answer their gRPC health checks and Redis answers a ping. Returns 503 naming the first one that is down.",  # noqa: E501
 )
 async def readyz(gateway: NamedDependency[Gateway]) -> Response[Any]:
     """Readiness."""
-    if not await _identity_serving(gateway):
-        raise GatewayError(503, "identity unavailable")
+    downstream = {
+        "identity": gateway.identity_channel,
+        "workers": gateway.workers_channel,
+        "mutations": gateway.mutations_channel,
+    }
+    for name, channel in downstream.items():
+        if not await _serving(gateway, channel, name):
+            raise GatewayError(503, f"{name} unavailable")
     if not await _redis_up(gateway):
         raise GatewayError(503, "redis unavailable")
     return Response({"status": "ok"})

@@ -11,7 +11,11 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from redis.asyncio import Redis
 from switchyard.gateway.auth.callers import Authenticator
+from switchyard.gateway.auth.runtime_tokens import WorkerClaims
+from switchyard.gateway.auth.tokens import JwtVerifier
 from switchyard.gateway.clients.identity import IdentityClient
+from switchyard.gateway.clients.mutations import MutationsClient
+from switchyard.gateway.clients.workers import WorkersClient
 from switchyard.gateway.config import Settings
 from switchyard.gateway.readcache import ReadCache
 
@@ -26,6 +30,11 @@ class Gateway:
     identity: IdentityClient
     authenticator: Authenticator
     reads: ReadCache
+    workers_channel: grpc.aio.Channel
+    workers: WorkersClient
+    runtime_tokens: JwtVerifier[WorkerClaims]
+    mutations_channel: grpc.aio.Channel
+    mutations: MutationsClient
 
 
 def gateway_of(connection: Request[Any, Any, Any] | ASGIConnection[Any, Any, Any, Any]) -> Gateway:

@@ -1,0 +1,1 @@
+"""Daemon mutations: ``/api/daemon/mutations`` (Rensei §2.6)."""
