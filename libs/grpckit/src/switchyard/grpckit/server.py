@@ -164,6 +164,7 @@ async def serve_forever(
     *,
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     grace: float = 5.0,
+    stop: asyncio.Event | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT, then stop gracefully and run the shutdown hooks.
 
@@ -172,10 +173,13 @@ async def serve_forever(
         on_shutdown: Coroutines run in order after the server stopped (close pools, relays, ...).
             One hook failing is logged and does not skip the others.
         grace: Seconds in-flight calls may still run after shutdown begins.
+        stop: An event the caller sets on its own signal handlers (installed before the service
+            started, so a SIGTERM during start-up is not lost); when None, SIGTERM/SIGINT handlers
+            are installed here for the duration.
     """
     loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    signals = (signal.SIGTERM, signal.SIGINT)
+    signals = (signal.SIGTERM, signal.SIGINT) if stop is None else ()
+    stop = stop or asyncio.Event()
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
     try:

@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sys
 
-from switchyard.grpckit.server import serve_forever
-from switchyard.obs import settle_heap, setup_logging, setup_tracing
+from switchyard.grpckit.cli import run_service
 from switchyard.workers.config import Settings
 from switchyard.workers.server import migrate, start
 
 
-async def _serve(settings: Settings) -> None:
-    server = await start(settings)
-    settle_heap()
-    await serve_forever(server.running, on_shutdown=[server.close])
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Parse the command line, load settings from the environment and run the command."""
-    parser = argparse.ArgumentParser(prog="python -m switchyard.workers")
-    parser.add_argument("command", choices=["migrate", "serve"])
-    args = parser.parse_args(argv)
-    settings = Settings()  # type: ignore[call-arg]  # required values come from the environment
-    setup_logging("workers")
-    setup_tracing("workers", endpoint=settings.otel_endpoint)
-    if args.command == "migrate":
-        asyncio.run(migrate(settings))
-    else:
-        asyncio.run(_serve(settings))
-    return 0
+    """Run ``migrate`` or ``serve`` with settings from the environment."""
+    return run_service("workers", settings=Settings, migrate=migrate, start=start, argv=argv)
 
 
 if __name__ == "__main__":
