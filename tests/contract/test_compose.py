@@ -258,7 +258,7 @@ def test_stream_configs_stay_under_their_service_prefix(repo: Path) -> None:
         assert all(subject.startswith(f"{service}.") for subject in config["subjects"]), service
 
 
-@pytest.mark.parametrize("service", ["identity", "workers"])
+@pytest.mark.parametrize("service", sorted(GRPC_SERVICES))
 def test_stream_config_matches_what_the_service_ensures(repo: Path, service: str) -> None:
     # The service calls ensure_stream itself; the reviewed config and the code must describe one stream.
     events = importlib.import_module(f"switchyard.{service}.events")

@@ -142,7 +142,7 @@ def test_just_up_serves_the_api_and_stops_cleanly(up_run: UpRun) -> None:
     owner = re.search(r"root owner\s+(\S+) / (\S+)", banner)
     assert owner is not None, up_run.lines
     grpc = dict(re.findall(r"^\s+(\w+) gRPC\s+(\S+)$", banner, re.MULTILINE))
-    assert "identity" in grpc, up_run.lines
+    assert set(grpc) == {"identity", "workers", "mutations"}, up_run.lines
     assert {name: grpc_serving(address) for name, address in grpc.items()} == dict.fromkeys(grpc, True)
     email = f"e2e-{uuid.uuid4().hex[:10]}@example.test"
     password = "correct horse battery staple 42"

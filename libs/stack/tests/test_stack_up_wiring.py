@@ -1,11 +1,11 @@
-"""``just up`` wiring: which services run, and the addresses each caller is handed."""
+"""``just up`` wiring: which services run, the addresses each caller is handed, what the banner says."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from switchyard.stack._migrate import runnable, runnable_services
+from switchyard.stack._migrate import SERVICES
 from switchyard.stack._paths import StackPaths
 from switchyard.stack._secrets import DevSecrets
 from switchyard.stack._urls import StackUrls
@@ -19,16 +19,6 @@ URLS = StackUrls(
     nats_url="nats://127.0.0.1:3",
 )
 DEV = DevSecrets(principal_key="ab" * 32, root_email="root@example.test", root_password="pw-not-logged")
-
-
-def test_a_service_with_a_command_is_runnable_and_a_missing_one_is_skipped_with_a_notice(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert runnable("identity")
-    assert not runnable("nosuchservice")
-
-    assert runnable_services(("identity", "nosuchservice")) == ("identity",)
-    assert "skipping nosuchservice" in capsys.readouterr().err
 
 
 def test_every_caller_gets_the_address_of_each_service_on_loopback(
@@ -54,6 +44,13 @@ def test_every_caller_gets_the_address_of_each_service_on_loopback(
         assert env[f"{name}_GRPC_PORT"] == str(port)
     assert env["DATABASE_URL"] == URLS.database_url
     assert env["GATEWAY_PORT"] == "18000"
+
+
+def test_just_up_runs_and_migrates_every_grpc_service(tmp_path: Path) -> None:
+    up = _Up(paths=StackPaths.resolve(tmp_path / ".data"))
+
+    assert up.services == SERVICES == ("identity", "workers", "mutations")
+    assert set(up.grpc_ports) == set(SERVICES)
 
 
 def test_the_banner_names_every_running_service(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ subprocess with the stack URLs in its environment.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -16,27 +15,6 @@ from switchyard.stack._urls import StackUrls
 
 # Services that own a database schema, in start order; add a service here when it gains migrations.
 SERVICES: tuple[str, ...] = ("identity", "workers", "mutations")
-
-
-def runnable(service: str) -> bool:
-    """Whether ``python -m switchyard.<service>`` exists in this environment.
-
-    workers and mutations are registered before their command lands; until then they are skipped with a
-    notice rather than failing every ``just up`` and ``just migrate``.
-    """
-    try:
-        return importlib.util.find_spec(f"switchyard.{service}.__main__") is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def runnable_services(services: Sequence[str] = SERVICES) -> tuple[str, ...]:
-    """``services`` that can run here, printing a notice on stderr for each one that cannot."""
-    found = tuple(service for service in services if runnable(service))
-    for service in services:
-        if service not in found:
-            print(f"skipping {service}: switchyard.{service}.__main__ not found", file=sys.stderr, flush=True)
-    return found
 
 
 def service_env(urls: StackUrls, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -49,20 +27,20 @@ def service_env(urls: StackUrls, extra: Mapping[str, str] | None = None) -> dict
 
 
 def migrate_all(
-    urls: StackUrls, *, services: Sequence[str] | None = None, extra_env: Mapping[str, str] | None = None
+    urls: StackUrls, *, services: Sequence[str] = SERVICES, extra_env: Mapping[str, str] | None = None
 ) -> None:
     """Run each service's ``migrate`` command in turn.
 
     Args:
         urls: Where the servers are.
-        services: Service names (``switchyard.<name>`` modules); every runnable one of ``SERVICES`` if None.
+        services: Service names (``switchyard.<name>`` modules).
         extra_env: More variables for the subprocesses (e.g. ``SWITCHYARD_PRINCIPAL_KEY``).
 
     Raises:
         subprocess.CalledProcessError: A service's migration failed (its output is on our stderr).
     """
     env = service_env(urls, extra_env)
-    for service in runnable_services() if services is None else services:
+    for service in services:
         print(f"migrating {service} ...", file=sys.stderr, flush=True)
         subprocess.run(
             [sys.executable, "-m", f"switchyard.{service}", "migrate"],

@@ -21,7 +21,7 @@ from types import FrameType
 from switchyard.stack._children import Child, grpc_serving, http_ok, spawn, stop_children, wait_healthy
 from switchyard.stack._lease import acquire_stack, release_stack
 from switchyard.stack._mailsink import MailDirSink
-from switchyard.stack._migrate import SERVICES, migrate_all, runnable_services, service_env
+from switchyard.stack._migrate import SERVICES, migrate_all, service_env
 from switchyard.stack._paths import StackPaths, find_project_root
 from switchyard.stack._proc import LOOPBACK
 from switchyard.stack._secrets import DevSecrets, load_or_create_secrets
@@ -59,7 +59,7 @@ class _Up:
     paths: StackPaths
     gateway_port: int = field(default_factory=lambda: int(os.environ.get("GATEWAY_PORT", "8000")))
     grpc_ports: dict[str, int] = field(default_factory=_grpc_ports)
-    services: tuple[str, ...] = field(default_factory=lambda: runnable_services(SERVICES))
+    services: tuple[str, ...] = SERVICES
     holds_lease: bool = False
     children: list[Child] = field(default_factory=list)
     mail: MailDirSink | None = None
@@ -116,7 +116,7 @@ class _Up:
         return child
 
     def start_grpc_services(self, env: dict[str, str]) -> None:
-        """Start every runnable gRPC service at once, then wait until each reports SERVING."""
+        """Start every gRPC service at once, then wait until each reports SERVING."""
         started = [self.spawn(name, _serve(name), env) for name in self.services]
         for child in started:
             address = f"{LOOPBACK}:{self.grpc_ports[child.name]}"
