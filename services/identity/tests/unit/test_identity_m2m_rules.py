@@ -9,8 +9,8 @@ import jwt
 import pytest
 from switchyard.grpckit.errors import InvalidArgument, Unauthenticated
 from switchyard.identity.domain.m2m import rules
-from switchyard.identity.domain.tokens import keys
 from switchyard.identity.domain.tokens.issuer import TokenIssuer
+from switchyard.signing import generate
 
 pytestmark = pytest.mark.unit
 
@@ -53,7 +53,7 @@ def test_grant_checks_type_before_credentials() -> None:
 
 
 def test_m2m_tokens_carry_org_scopes_and_their_own_lifetime() -> None:
-    pair = keys.generate()
+    pair = generate()
     now = datetime.now(UTC)
     issuer = TokenIssuer(
         keys=[pair],

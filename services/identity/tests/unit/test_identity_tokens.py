@@ -1,4 +1,4 @@
-"""Token signing without I/O: key sealing, JWT claims, expiry on an injected clock."""
+"""Token signing without I/O: JWT claims, expiry on an injected clock (key sealing: libs/signing)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 from switchyard.grpckit.errors import Unauthenticated
-from switchyard.identity.domain.tokens import keys
 from switchyard.identity.domain.tokens.issuer import TokenIssuer
+from switchyard.signing import generate
 
 pytestmark = pytest.mark.unit
 
@@ -22,27 +22,10 @@ class Clock:
         return self.now
 
 
-def test_private_keys_are_sealed_under_the_kek() -> None:
-    pair = keys.generate()
-    assert pair.private is not None
-    kek = keys.derive_kek(b"k" * 32)
-    blob = keys.encrypt_private(pair.private, kek=kek, kid=pair.kid)
-    opened = keys.decrypt_private(blob, kek=kek, kid=pair.kid)
-    assert keys.public_bytes(opened.public_key()) == keys.public_bytes(pair.public)
-    assert keys.try_decrypt_private(blob, kek=keys.derive_kek(b"x" * 32), kid=pair.kid) is None
-    assert keys.try_decrypt_private(blob, kek=kek, kid="another-kid") is None
-
-
-def test_jwk_is_okp_ed25519() -> None:
-    jwk = keys.to_jwk(keys.generate())
-    assert (jwk["kty"], jwk["crv"], jwk["alg"], jwk["use"]) == ("OKP", "Ed25519", "EdDSA", "sig")
-    assert "=" not in jwk["x"]
-
-
 def test_refresh_tokens_expire_on_the_injected_clock() -> None:
     clock = Clock()
     issuer = TokenIssuer(
-        keys=[keys.generate()], clock=clock, access_ttl=timedelta(minutes=60), refresh_ttl=timedelta(days=30)
+        keys=[generate()], clock=clock, access_ttl=timedelta(minutes=60), refresh_ttl=timedelta(days=30)
     )
     user, family = uuid.uuid4(), uuid.uuid4()
     refresh = issuer.issue_refresh(user_id=user, family_id=family)
@@ -59,10 +42,8 @@ def test_refresh_tokens_expire_on_the_injected_clock() -> None:
 
 def test_tokens_from_unknown_keys_are_refused() -> None:
     clock = Clock()
-    ours = TokenIssuer(keys=[keys.generate()], clock=clock, access_ttl=timedelta(1), refresh_ttl=timedelta(1))
-    theirs = TokenIssuer(
-        keys=[keys.generate()], clock=clock, access_ttl=timedelta(1), refresh_ttl=timedelta(1)
-    )
+    ours = TokenIssuer(keys=[generate()], clock=clock, access_ttl=timedelta(1), refresh_ttl=timedelta(1))
+    theirs = TokenIssuer(keys=[generate()], clock=clock, access_ttl=timedelta(1), refresh_ttl=timedelta(1))
     token = theirs.issue_refresh(user_id=uuid.uuid4(), family_id=uuid.uuid4()).token
     with pytest.raises(Unauthenticated):
         ours.verify_refresh(token)

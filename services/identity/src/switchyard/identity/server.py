@@ -12,6 +12,7 @@ import nats.aio.client
 import nats.js
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from switchyard import signing
 from switchyard.bus import OutboxRelay, connect, ensure_stream
 from switchyard.db.engine import create_engine, create_read_session_factory, create_session_factory
 from switchyard.db.migrations import upgrade
@@ -24,7 +25,6 @@ from switchyard.identity.domain.common import Clock, utcnow
 from switchyard.identity.domain.context import Deps
 from switchyard.identity.domain.tenants.bootstrap import BootstrapResult, bootstrap
 from switchyard.identity.domain.tokens.issuer import TokenIssuer
-from switchyard.identity.domain.tokens.keys import derive_kek, normalize_kek
 from switchyard.identity.domain.tokens.repository import load_keys
 from switchyard.identity.events import STREAM, SUBJECTS, OutboxEvents
 from switchyard.identity.limits import RedisRateLimiter
@@ -38,6 +38,8 @@ log = get_logger(__name__)
 Closer = Callable[[], Awaitable[None]]
 SessionFactory = async_sessionmaker[AsyncSession]
 JetStream = nats.js.JetStreamContext
+# The HKDF label of identity's KEK: changing it would orphan every stored signing key.
+_KEK_INFO = b"switchyard-identity/signing-key-encryption/v1"
 
 
 @dataclass
@@ -87,8 +89,8 @@ async def _close_all(closers: list[Closer]) -> None:
 def key_encryption_key(settings: Settings) -> bytes:
     """The AES-256 key that protects signing keys: configured, or derived from the principal key."""
     if settings.key_encryption_key:
-        return normalize_kek(settings.key_encryption_key)
-    return derive_kek(settings.principal_key)
+        return signing.normalize_kek(settings.key_encryption_key, info=_KEK_INFO)
+    return signing.derive_kek(settings.principal_key, info=_KEK_INFO)
 
 
 async def migrate(settings: Settings) -> None:

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import nats.aio.client
 import nats.js
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from switchyard import signing
 from switchyard.bus import OutboxRelay, connect, ensure_stream
 from switchyard.db.engine import create_engine, create_read_session_factory, create_session_factory
 from switchyard.db.migrations import upgrade
@@ -26,7 +25,6 @@ from switchyard.workers.db.models import outbox
 from switchyard.workers.domain.common import Clock, utcnow
 from switchyard.workers.domain.context import Deps, Policy
 from switchyard.workers.domain.tokens.issuer import RuntimeTokenIssuer
-from switchyard.workers.domain.tokens.keys import normalize_kek
 from switchyard.workers.domain.tokens.repository import ensure_signing_key, load_keys
 from switchyard.workers.events import STREAM, SUBJECTS, OutboxEvents
 from switchyard.workers.rpc import SERVICE_NAME, Services, WorkersServicer, add_to_server
@@ -38,6 +36,7 @@ log = get_logger(__name__)
 Closer = Callable[[], Awaitable[None]]
 SessionFactory = async_sessionmaker[AsyncSession]
 JetStream = nats.js.JetStreamContext
+# The HKDF label of workers' KEK: changing it would orphan every stored signing key.
 _KEK_INFO = b"switchyard-workers/signing-key-encryption/v1"
 
 
@@ -84,10 +83,8 @@ class WorkersServer:
 def key_encryption_key(settings: Settings) -> bytes:
     """The AES-256 key that protects signing keys: configured, or derived from the principal key."""
     if settings.key_encryption_key:
-        return normalize_kek(settings.key_encryption_key)
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEK_INFO).derive(
-        settings.principal_key
-    )
+        return signing.normalize_kek(settings.key_encryption_key, info=_KEK_INFO)
+    return signing.derive_kek(settings.principal_key, info=_KEK_INFO)
 
 
 async def migrate(settings: Settings) -> None:

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import LargeBinary, Text
-from sqlalchemy.orm import Mapped, mapped_column
 from switchyard.identity.db.base import Base
+from switchyard.signing import SigningKeyColumns
 
 
-class SigningKey(Base):
+class SigningKey(SigningKeyColumns, Base):
     """An Ed25519 key pair; ``private_key_enc`` is AES-256-GCM (nonce || ciphertext)."""
 
     __tablename__ = "signing_keys"
-
-    kid: Mapped[str] = mapped_column(Text, primary_key=True)
-    public_key: Mapped[bytes] = mapped_column(LargeBinary)
-    private_key_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime]

@@ -11,7 +11,7 @@ from typing import Any
 import jwt
 from switchyard.grpckit.errors import Unauthenticated
 from switchyard.identity.domain.common import Clock
-from switchyard.identity.domain.tokens.keys import KeyPair
+from switchyard.signing import KeyPair
 
 ISSUER = "switchyard-identity"
 AUDIENCE = "switchyard-api"

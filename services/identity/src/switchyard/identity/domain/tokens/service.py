@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from switchyard.grpckit.principal import Principal
 from switchyard.identity.domain.context import Deps, require_service
 from switchyard.identity.domain.tokens.issuer import AUDIENCE, ISSUER
-from switchyard.identity.domain.tokens.keys import to_jwk
+from switchyard.signing import to_jwk
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from switchyard.grpckit.errors import NotFound, PermissionDenied
 from switchyard.grpckit.principal import ORG_KEY, WORKER, Principal
+from switchyard.signing import to_jwk
 from switchyard.workers.domain import events as ev
 from switchyard.workers.domain.common import narrow_projects, optional, worker_status
 from switchyard.workers.domain.context import (
@@ -27,7 +28,6 @@ from switchyard.workers.domain.fleet.requests import Heartbeat, Registration, bo
 from switchyard.workers.domain.ports import Beat, Presence
 from switchyard.workers.domain.sessions.claims import release_claims
 from switchyard.workers.domain.tokens.issuer import AUDIENCE, ISSUER
-from switchyard.workers.domain.tokens.keys import to_jwk
 from switchyard.workers.domain.tokens.repository import load_keys
 
 

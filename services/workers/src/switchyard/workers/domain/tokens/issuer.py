@@ -9,8 +9,8 @@ from typing import Any
 
 import jwt
 from switchyard.grpckit.errors import Unauthenticated
+from switchyard.signing import KeyPair
 from switchyard.workers.domain.common import ALL_PROJECTS, Clock
-from switchyard.workers.domain.tokens.keys import KeyPair
 
 ISSUER = "switchyard-workers"
 AUDIENCE = "switchyard-worker"
