@@ -60,6 +60,7 @@ EXPECTED_OPERATIONS = {
     ("POST", "/api/daemon/mutations"): "enqueueDaemonMutation",
     ("GET", "/api/daemon/mutations"): "listDaemonMutations",
     ("DELETE", "/api/daemon/mutations/{id}"): "cancelDaemonMutation",
+    ("POST", "/api/webhooks/ingest/{provider}"): "ingestWebhook",
     ("GET", "/health"): "Health",
     ("GET", "/readyz"): "Ready",
     ("GET", "/api/version"): "GetVersion",

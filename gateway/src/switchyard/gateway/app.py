@@ -32,6 +32,7 @@ from switchyard.gateway.domain.oauth import controllers as oauth
 from switchyard.gateway.domain.org_keys import controllers as org_keys
 from switchyard.gateway.domain.sessions import controllers as sessions
 from switchyard.gateway.domain.system import controllers as system
+from switchyard.gateway.domain.webhooks import controllers as webhooks
 from switchyard.gateway.domain.workers import controllers as workers
 from switchyard.gateway.errors import EXCEPTION_HANDLERS
 from switchyard.gateway.readcache import ReadCache, epoch_bump_middleware
@@ -56,6 +57,7 @@ ROUTES: list[Any] = [
     *workers.ROUTES,
     *sessions.ROUTES,
     *mutations.ROUTES,
+    *webhooks.ROUTES,
     *system.ROUTES,
     *health.ROUTES,
 ]

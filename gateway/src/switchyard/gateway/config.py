@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from switchyard.grpckit.config import principal_key_from_env
 
@@ -29,6 +29,11 @@ class Settings(BaseSettings):
         trust_proxy: take the client IP from ``X-Forwarded-For`` (only behind a proxy that sets it).
         cors_origins: allowed CORS origins (comma list); empty disables CORS.
         max_body_bytes: larger request bodies are refused with 413.
+        webhook_secret_linear: HMAC-SHA256 secret of Linear webhook deliveries; unset = 404.
+        webhook_secret_github: HMAC-SHA256 secret of GitHub webhook deliveries; unset = 404.
+        webhook_org_linear: the org whose work Linear deliveries queue (one org per provider for now).
+        webhook_org_github: the org whose work GitHub deliveries queue.
+        webhook_dedupe_seconds: how long a delivery id is remembered to refuse a redelivery.
     """
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True, populate_by_name=True)
@@ -51,6 +56,11 @@ class Settings(BaseSettings):
     trust_proxy: bool = False
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     max_body_bytes: int = 1024 * 1024
+    webhook_secret_linear: SecretStr | None = None
+    webhook_secret_github: SecretStr | None = None
+    webhook_org_linear: str = ""
+    webhook_org_github: str = ""
+    webhook_dedupe_seconds: int = 7 * 24 * 3600
 
     @field_validator("principal_key", mode="before")
     @classmethod
