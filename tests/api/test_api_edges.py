@@ -56,6 +56,8 @@ EXPECTED_OPERATIONS = {
     ("POST", "/api/sessions/{id}/completion"): "postSessionCompletion",
     ("POST", "/api/sessions/{id}/progress"): "postSessionProgress",
     ("POST", "/api/sessions/{id}/lock-refresh"): "refreshSessionLock",
+    ("POST", "/api/sessions/{id}/inbox"): "postSessionInboxMessage",
+    ("POST", "/api/sessions/{id}/inbox/ack"): "ackSessionInbox",
     ("GET", "/api/daemon/sessions/{id}"): "getDaemonSessionDetail",
     ("POST", "/api/daemon/mutations"): "enqueueDaemonMutation",
     ("GET", "/api/daemon/mutations"): "listDaemonMutations",

@@ -140,3 +140,17 @@ class WorkersClient:
         request = pb.GetQueuedSessionRequest(session_id=session_id)
         result: pb.GetQueuedSessionResponse = await self._call("GetQueuedSession", request, principal)
         return result
+
+    async def post_inbox_message(
+        self, principal: Principal, request: pb.PostInboxMessageRequest
+    ) -> pb.PostInboxMessageResponse:
+        """Queue a message in a session's inbox lane."""
+        result: pb.PostInboxMessageResponse = await self._call("PostInboxMessage", request, principal)
+        return result
+
+    async def ack_inbox_message(
+        self, principal: Principal, request: pb.AckInboxMessageRequest
+    ) -> pb.AckInboxMessageResponse:
+        """XACK an inbox message for the worker holding the session."""
+        result: pb.AckInboxMessageResponse = await self._call("AckInboxMessage", request, principal)
+        return result

@@ -12,6 +12,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from switchyard.gateway.auth.workers import DAEMON, FLEET, WORKER_ANY
+from switchyard.gateway.domain.sessions import extras
 from switchyard.gateway.domain.sessions import schemas as s
 from switchyard.gateway.errors import GatewayError
 from switchyard.gateway.state import Gateway
@@ -217,4 +218,4 @@ class DaemonSessionsController(Controller):
         return s.queued_detail(response, str(request.base_url).rstrip("/"))
 
 
-ROUTES = [SessionsController, DaemonSessionsController]
+ROUTES = [SessionsController, DaemonSessionsController, *extras.ROUTES]

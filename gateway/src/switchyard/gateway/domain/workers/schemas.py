@@ -324,7 +324,8 @@ def queued_work(work: Any) -> dict[str, Any]:
     return item
 
 
-def _inbox_message(message: Any) -> InboxMessageOut:
+def inbox_message(message: Any) -> InboxMessageOut:
+    """Map a ``workers.v1.InboxMessage`` (createdAt in epoch ms)."""
     return InboxMessageOut(
         id=message.id,
         type=message.type,
@@ -341,7 +342,7 @@ def poll_result(response: pb.PollWorkResponse) -> PollResult:
     """Map ``PollWorkResponse``; inbox messages are grouped by session."""
     inbox: dict[str, list[InboxMessageOut]] = {}
     for message in response.inbox_messages:
-        inbox.setdefault(message.session_id, []).append(_inbox_message(message))
+        inbox.setdefault(message.session_id, []).append(inbox_message(message))
     return PollResult(
         work=[queued_work(w) for w in response.work],
         inbox_messages=inbox,

@@ -119,3 +119,26 @@ class EventSink(Protocol):
 
     async def add(self, session: AsyncSession, event: Event) -> None:
         """Queue ``event`` for publication when ``session`` commits."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEntry:
+    """One message in a session's inbox lane; ``id`` is its stream entry id."""
+
+    id: str
+    session_id: str
+    lane: str
+    fields: dict[str, str]
+
+
+class Inbox(Protocol):
+    """Per-session inbox lanes (Redis streams) read through one consumer group, one consumer per worker."""
+
+    async def add(self, session_id: str, lane: str, fields: dict[str, str], *, ttl_seconds: int) -> str:
+        """Append a message to the lane; its stream entry id."""
+
+    async def read(self, worker_id: str, session_ids: list[str]) -> list[InboxEntry]:
+        """Every message of these sessions the worker has not ACKed yet, urgent lane first."""
+
+    async def ack(self, session_id: str, lane: str, message_id: str) -> int:
+        """XACK one message; how many were acknowledged (0 when already or never pending)."""

@@ -13,6 +13,7 @@ from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 from switchyard.workers.domain.context import Deps
 from switchyard.workers.domain.fleet.service import FleetService
+from switchyard.workers.domain.sessions.inbox import InboxService
 from switchyard.workers.domain.sessions.lifecycle import LifecycleService
 from switchyard.workers.domain.sessions.reports import ReportService
 from switchyard.workers.domain.sessions.service import SessionService
@@ -28,6 +29,7 @@ class Services:
     sessions: SessionService
     lifecycle: LifecycleService
     reports: ReportService
+    inbox: InboxService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -37,6 +39,7 @@ class Services:
             sessions=SessionService(deps),
             lifecycle=LifecycleService(deps),
             reports=ReportService(deps),
+            inbox=InboxService(deps),
         )
 
 

@@ -6,6 +6,7 @@ from switchyard.grpckit.principal import get_principal
 from switchyard.workers.domain.sessions.models import ActivityInput, NewSession, StatusUpdate
 from switchyard.workers.rpc import _mapping as m
 from switchyard.workers.rpc._base import Context, ServicerBase, from_struct, from_ts
+from switchyard.workers.rpc._inbox import inbox_message
 from switchyard.workers.v1 import workers_service_pb2 as svc
 
 
@@ -33,11 +34,14 @@ class SessionRpc(ServicerBase):
 
     async def PollWork(self, request: svc.PollWorkRequest, context: Context) -> svc.PollWorkResponse:
         """Pre-claim work for the calling worker."""
-        views = await self._s.sessions.poll(principal=get_principal(), worker_id=request.worker_id)
+        principal = get_principal()
+        views = await self._s.sessions.poll(principal=principal, worker_id=request.worker_id)
+        messages = await self._s.inbox.unacked(principal=principal, worker_id=request.worker_id)
         return svc.PollWorkResponse(
             work=[m.queued_work(v) for v in views],
             pre_claimed=True,
             claimed_session_ids=[v.id for v in views],
+            inbox_messages=[inbox_message(msg) for msg in messages],
         )
 
     async def NackSession(self, request: svc.NackSessionRequest, context: Context) -> svc.NackSessionResponse:
