@@ -1,4 +1,4 @@
-"""Per-session worker extras through the gateway (Rensei §2.4, §2.5): the session inbox and its ACK.
+"""Per-session worker extras through the gateway (Rensei §2.4, §2.5): inbox, ownership transfer, files.
 
 Real identity, workers and mutations services behind an in-process gateway; the Donmai daemon client
 receives a queued inbox message in its running session and ACKs it.
@@ -26,9 +26,9 @@ FAST = Timings(
 )
 
 
-async def _claimed(fleet) -> tuple[Any, Any, str]:  # type: ignore[no-untyped-def]
-    org = await fleet.org("inbox")
-    session = await fleet.queue(org)
+async def _claimed(fleet, org=None) -> tuple[Any, Any, str]:  # type: ignore[no-untyped-def]
+    org = org or await fleet.org("inbox")
+    session = await fleet.queue(org, repository="github.com/acme/app")
     worker = await fleet.register(org, capacity=2)
     polled = await fleet.client.get(f"/api/workers/{worker.id}/poll", headers=worker.headers)
     assert polled.json()["claimedSessionIds"] == [session["linearSessionId"]]
@@ -184,3 +184,112 @@ async def test_daemon_client_receives_and_acks_a_queued_message(
     finally:
         await redis.aclose()
     assert pending["pending"] == 0
+
+
+async def _running(fleet, org=None) -> tuple[Any, Any, str]:  # type: ignore[no-untyped-def]
+    org, worker, session_id = await _claimed(fleet, org)
+    started = await fleet.client.post(
+        f"/api/sessions/{session_id}/status",
+        headers=worker.headers,
+        json={"workerId": worker.id, "status": "running"},
+    )
+    assert started.status_code == 200, started.text
+    return org, worker, session_id
+
+
+async def test_transfer_ownership_moves_a_session_to_the_new_worker(fleet) -> None:
+    org, old, session_id = await _running(fleet)
+    new = await fleet.register(org)
+    url = f"/api/sessions/{session_id}/transfer-ownership"
+    missing = await fleet.client.post(url, headers=new.headers, json={"newWorkerId": new.id})
+    assert missing.status_code == 400
+    assert "oldWorkerId" in missing.json()["error"]
+    bystander = await fleet.register(org)
+    body = {"newWorkerId": new.id, "oldWorkerId": old.id}
+    assert (await fleet.client.post(url, headers=bystander.headers, json=body)).status_code == 403
+    stranger = await fleet.register(await fleet.org("transfer-other"))
+    other_org = {"newWorkerId": stranger.id, "oldWorkerId": old.id}
+    assert (await fleet.client.post(url, headers=old.headers, json=other_org)).status_code == 404
+    unknown = await fleet.client.post(
+        f"/api/sessions/{uuid.uuid4()}/transfer-ownership", headers=new.headers, json=body
+    )
+    assert unknown.status_code == 404
+
+    moved = await fleet.client.post(url, headers=new.headers, json=body)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["transferred"] is True
+    assert moved.json()["session"]["workerId"] == new.id
+    again = await fleet.client.post(url, headers=new.headers, json=body)
+    assert again.json() == {"transferred": False, "reason": "Session is owned by another worker"}
+    old_post = await fleet.client.post(
+        f"/api/sessions/{session_id}/progress", headers=old.headers, json={"message": "still here"}
+    )
+    assert old_post.status_code == 403
+    assert old_post.json() == {"error": "Session is owned by another worker"}
+
+
+async def test_file_reservations_conflict_release_and_end_with_the_session(fleet) -> None:
+    org, first, one = await _running(fleet)
+    _, second, two = await _running(fleet, org)
+    reserved = await fleet.client.post(
+        f"/api/sessions/{one}/files/reserve",
+        headers=first.headers,
+        json={"filePaths": ["src/a.py", "src/b.py"], "reason": "refactor"},
+    )
+    assert reserved.status_code == 200, reserved.text
+    assert reserved.json() == {"reserved": ["src/a.py", "src/b.py"], "conflicts": []}
+    clash = await fleet.client.post(
+        f"/api/sessions/{two}/files/reserve", headers=second.headers, json={"filePaths": ["src/b.py", "c.py"]}
+    )
+    assert clash.json()["reserved"] == ["c.py"]
+    [conflict] = clash.json()["conflicts"]
+    assert (conflict["filePath"], conflict["heldBy"]["sessionId"]) == ("src/b.py", one)
+    assert isinstance(conflict["heldBy"]["reservedAt"], int)
+    check = await fleet.client.get(
+        f"/api/sessions/{two}/files/check-conflicts?filePaths=src/a.py,c.py&filePaths=src/b.py",
+        headers=second.headers,
+    )
+    assert check.status_code == 200, check.text
+    assert [c["filePath"] for c in check.json()["conflicts"]] == ["src/a.py", "src/b.py"]
+
+    released = await fleet.client.post(
+        f"/api/sessions/{one}/files/release", headers=first.headers, json={"filePaths": ["src/a.py"]}
+    )
+    assert released.json() == {"released": 1}
+    done = await fleet.client.post(
+        f"/api/sessions/{one}/status",
+        headers=first.headers,
+        json={"workerId": first.id, "status": "completed"},
+    )
+    assert done.status_code == 200, done.text
+    # The terminal state released src/b.py too.
+    check = await fleet.client.get(
+        f"/api/sessions/{two}/files/check-conflicts",
+        params={"filePaths": "src/a.py,src/b.py"},
+        headers=second.headers,
+    )
+    assert check.json() == {"conflicts": []}
+    everything = await fleet.client.post(f"/api/sessions/{two}/files/release-all", headers=second.headers)
+    assert everything.json() == {"released": 1}
+
+
+async def test_file_routes_validate_and_check_the_owner(fleet) -> None:
+    org, worker, session_id = await _running(fleet)
+    intruder = await fleet.register(org)
+    url = f"/api/sessions/{session_id}/files/reserve"
+    no_paths = await fleet.client.post(url, headers=worker.headers, json={})
+    assert no_paths.status_code == 400
+    assert "filePaths" in no_paths.json()["error"]
+    empty = await fleet.client.post(url, headers=worker.headers, json={"filePaths": []})
+    assert empty.status_code == 400
+    assert "filePaths" in empty.json()["error"]
+    foreign = await fleet.client.post(url, headers=intruder.headers, json={"filePaths": ["a"]})
+    assert (foreign.status_code, foreign.json()) == (403, {"error": "Session is owned by another worker"})
+    foreign_all = await fleet.client.post(
+        f"/api/sessions/{session_id}/files/release-all", headers=intruder.headers, json={}
+    )
+    assert foreign_all.status_code == 403
+    unknown = await fleet.client.get(
+        f"/api/sessions/{uuid.uuid4()}/files/check-conflicts?filePaths=a", headers=worker.headers
+    )
+    assert unknown.status_code == 404

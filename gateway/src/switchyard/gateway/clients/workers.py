@@ -154,3 +154,40 @@ class WorkersClient:
         """XACK an inbox message for the worker holding the session."""
         result: pb.AckInboxMessageResponse = await self._call("AckInboxMessage", request, principal)
         return result
+
+    async def transfer_session_ownership(
+        self, principal: Principal, request: pb.TransferSessionOwnershipRequest
+    ) -> pb.TransferSessionOwnershipResponse:
+        """``TransferSessionOwnership``."""
+        result: pb.TransferSessionOwnershipResponse = await self._call(
+            "TransferSessionOwnership", request, principal
+        )
+        return result
+
+    async def reserve_files(
+        self, principal: Principal, request: pb.ReserveFilesRequest
+    ) -> pb.ReserveFilesResponse:
+        """``ReserveFiles``."""
+        result: pb.ReserveFilesResponse = await self._call("ReserveFiles", request, principal)
+        return result
+
+    async def release_files(
+        self, principal: Principal, request: pb.ReleaseFilesRequest
+    ) -> pb.ReleaseFilesResponse:
+        """``ReleaseFiles``."""
+        result: pb.ReleaseFilesResponse = await self._call("ReleaseFiles", request, principal)
+        return result
+
+    async def release_all_files(
+        self, principal: Principal, request: pb.ReleaseAllFilesRequest
+    ) -> pb.ReleaseAllFilesResponse:
+        """``ReleaseAllFiles``."""
+        result: pb.ReleaseAllFilesResponse = await self._call("ReleaseAllFiles", request, principal)
+        return result
+
+    async def check_file_conflicts(
+        self, principal: Principal, request: pb.CheckFileConflictsRequest
+    ) -> pb.CheckFileConflictsResponse:
+        """``CheckFileConflicts``."""
+        result: pb.CheckFileConflictsResponse = await self._call("CheckFileConflicts", request, principal)
+        return result

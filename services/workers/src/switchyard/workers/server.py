@@ -27,6 +27,7 @@ from switchyard.workers.domain.context import Deps, Policy
 from switchyard.workers.domain.tokens.issuer import RuntimeTokenIssuer
 from switchyard.workers.domain.tokens.repository import ensure_signing_key, load_keys
 from switchyard.workers.events import STREAM, SUBJECTS, OutboxEvents
+from switchyard.workers.files_store import RedisFileLocks
 from switchyard.workers.inbox_store import RedisInbox
 from switchyard.workers.rpc import SERVICE_NAME, Services, WorkersServicer, add_to_server
 from switchyard.workers.store import RedisFleet, RedisLocks, RedisQueue
@@ -155,6 +156,7 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
             queue=RedisQueue(redis),
             locks=RedisLocks(redis),
             inbox=RedisInbox(redis),
+            files=RedisFileLocks(redis),
             policy=_policy(settings),
             kek=kek,
         )

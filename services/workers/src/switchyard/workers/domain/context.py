@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.grpckit.errors import InvalidArgument, NotFound, PermissionDenied
 from switchyard.grpckit.principal import ORG_KEY, SERVICE, USER, WORKER, Principal
 from switchyard.workers.domain.common import Clock
-from switchyard.workers.domain.ports import EventSink, Fleet, Inbox, IssueLocks, WorkQueue
+from switchyard.workers.domain.ports import EventSink, FileLocks, Fleet, Inbox, IssueLocks, WorkQueue
 from switchyard.workers.domain.tokens.issuer import RuntimeTokenIssuer
 
 REGISTER_SCOPE = "worker:register"
@@ -39,6 +39,7 @@ class Deps:
     queue: WorkQueue
     locks: IssueLocks
     inbox: Inbox
+    files: FileLocks
     policy: Policy
     kek: bytes
 

@@ -142,3 +142,30 @@ class Inbox(Protocol):
 
     async def ack(self, session_id: str, lane: str, message_id: str) -> int:
         """XACK one message; how many were acknowledged (0 when already or never pending)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileHold:
+    """A reservation another session holds."""
+
+    file_path: str
+    session_id: str
+    reserved_at_ms: int
+
+
+class FileLocks(Protocol):
+    """File reservations per org and repository, with a TTL, plus each session's set of them."""
+
+    async def reserve(
+        self, scope: tuple[str, str], session_id: str, paths: list[str], *, now_ms: int, ttl_seconds: int
+    ) -> tuple[list[str], list[FileHold]]:
+        """Reserve free paths (or renew the session's own); the reserved paths and the others' holds."""
+
+    async def release(self, scope: tuple[str, str], session_id: str, paths: list[str]) -> int:
+        """Release the session's own reservations of these paths; how many."""
+
+    async def release_all(self, session_id: str) -> int:
+        """Release every reservation of the session; how many."""
+
+    async def holders(self, scope: tuple[str, str], session_id: str, paths: list[str]) -> list[FileHold]:
+        """Reservations of these paths held by other sessions."""

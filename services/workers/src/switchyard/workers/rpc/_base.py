@@ -13,10 +13,12 @@ from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 from switchyard.workers.domain.context import Deps
 from switchyard.workers.domain.fleet.service import FleetService
+from switchyard.workers.domain.sessions.files import FileService
 from switchyard.workers.domain.sessions.inbox import InboxService
 from switchyard.workers.domain.sessions.lifecycle import LifecycleService
 from switchyard.workers.domain.sessions.reports import ReportService
 from switchyard.workers.domain.sessions.service import SessionService
+from switchyard.workers.domain.sessions.transfer import TransferService
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -30,6 +32,8 @@ class Services:
     lifecycle: LifecycleService
     reports: ReportService
     inbox: InboxService
+    files: FileService
+    transfers: TransferService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -40,6 +44,8 @@ class Services:
             lifecycle=LifecycleService(deps),
             reports=ReportService(deps),
             inbox=InboxService(deps),
+            files=FileService(deps),
+            transfers=TransferService(deps),
         )
 
 

@@ -50,11 +50,12 @@ async def release_claims(deps: Deps, *, worker_id: str, org_id: str) -> tuple[st
 
 
 async def after_terminal(deps: Deps, row: Session) -> None:
-    """Release the claim and the issue lock, then promote the issue's next parked work."""
+    """Release the claim, the issue lock and file reservations, then promote the issue's next parked work."""
     if row.worker_id:
         await deps.fleet.let_go(row.worker_id, row.id)
     await deps.queue.remove(row.org_id, row.id)
     await deps.locks.release(row.org_id, row.issue_id, row.id)
+    await deps.files.release_all(row.id)
     await promote(deps, org_id=row.org_id, issue_id=row.issue_id)
 
 
