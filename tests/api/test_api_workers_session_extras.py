@@ -293,3 +293,70 @@ async def test_file_routes_validate_and_check_the_owner(fleet) -> None:
         f"/api/sessions/{uuid.uuid4()}/files/check-conflicts?filePaths=a", headers=worker.headers
     )
     assert unknown.status_code == 404
+
+
+SCAN = {
+    "type": "agent.security-scan",
+    "scanner": "semgrep",
+    "severityCounts": {"critical": 0, "high": 1, "medium": 0, "low": 2},
+    "totalFindings": 3,
+    "target": "src/",
+    "scanDurationMs": 900,
+    "timestamp": "2026-11-23T07:00:00Z",
+}
+
+
+async def test_tool_error_scan_urls_and_token_delta(fleet) -> None:
+    _, worker, session_id = await _running(fleet)
+    base = f"/api/sessions/{session_id}"
+    tool = await fleet.client.post(
+        f"{base}/tool-error",
+        headers=worker.headers,
+        json={"workerId": worker.id, "toolName": "Bash", "errorMessage": "exit 1", "context": {"x": 1}},
+    )
+    assert (tool.status_code, tool.json()) == (200, {"created": False, "reason": "no tracker configured"})
+    scan = await fleet.client.post(
+        f"{base}/security-scan", headers=worker.headers, json={"workerId": worker.id, "event": SCAN}
+    )
+    assert (scan.status_code, scan.json()) == (200, {"stored": True})
+    urls = [{"label": "PR", "url": "https://example.com/pr/7"}]
+    posted = await fleet.client.post(
+        f"{base}/external-urls", headers=worker.headers, json={"externalUrls": urls}
+    )
+    assert (posted.status_code, posted.json()) == (200, {"updated": True, "externalUrls": urls})
+    delta = await fleet.client.post(
+        f"{base}/token-delta",
+        headers=worker.headers,
+        json={"turnId": "t1", "frames": [{"t": "a"}, {"t": "b"}]},
+    )
+    assert (delta.status_code, delta.json()) == (200, {"published": 2})
+
+
+async def test_extra_reports_validate_and_check_the_owner(fleet) -> None:
+    org, worker, session_id = await _running(fleet)
+    intruder = await fleet.register(org)
+    base = f"/api/sessions/{session_id}"
+    missing = await fleet.client.post(
+        f"{base}/tool-error", headers=worker.headers, json={"workerId": worker.id, "toolName": "Bash"}
+    )
+    assert missing.status_code == 400
+    assert "errorMessage" in missing.json()["error"]
+    bad_event = await fleet.client.post(
+        f"{base}/security-scan",
+        headers=worker.headers,
+        json={"workerId": worker.id, "event": {**SCAN, "type": "other"}},
+    )
+    assert bad_event.status_code == 400
+    assert "type" in bad_event.json()["error"]
+    no_urls = await fleet.client.post(f"{base}/external-urls", headers=worker.headers, json={})
+    assert no_urls.status_code == 400
+    assert "externalUrls" in no_urls.json()["error"]
+    no_frames = await fleet.client.post(f"{base}/token-delta", headers=worker.headers, json={"turnId": "t"})
+    assert no_frames.status_code == 400
+    assert "frames" in no_frames.json()["error"]
+    foreign = await fleet.client.post(f"{base}/token-delta", headers=intruder.headers, json={"frames": []})
+    assert (foreign.status_code, foreign.json()) == (403, {"error": "Session is owned by another worker"})
+    unknown = await fleet.client.post(
+        f"/api/sessions/{uuid.uuid4()}/external-urls", headers=worker.headers, json={"externalUrls": []}
+    )
+    assert unknown.status_code == 404

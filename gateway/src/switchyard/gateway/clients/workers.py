@@ -191,3 +191,10 @@ class WorkersClient:
         """``CheckFileConflicts``."""
         result: pb.CheckFileConflictsResponse = await self._call("CheckFileConflicts", request, principal)
         return result
+
+    async def record_session_report(
+        self, principal: Principal, request: pb.RecordSessionReportRequest
+    ) -> pb.RecordSessionReportResponse:
+        """``RecordSessionReport``: a tool error, security scan, external URLs or token deltas."""
+        result: pb.RecordSessionReportResponse = await self._call("RecordSessionReport", request, principal)
+        return result

@@ -1,4 +1,5 @@
-"""Per-session worker extras (Rensei §2.4, §2.5): inbox and ACK, ownership transfer, file reservations.
+"""Per-session worker extras (Rensei §2.4, §2.5): inbox and ACK, ownership transfer, file reservations,
+tool errors, security scans, external URLs and token deltas.
 
 Worker posts take the runtime JWT and the workers service checks the session is the caller's
 (404 unknown, 403 "Session is owned by another worker"); queueing an inbox message takes an org key
@@ -7,7 +8,7 @@ or an org admin/owner, like queueing work.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, post
@@ -27,7 +28,7 @@ SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 class SessionExtrasController(Controller):
-    """``/api/sessions/{id}/inbox*``, ``/transfer-ownership`` and ``/files/*``."""
+    """``/api/sessions/{id}/inbox*``, ``/transfer-ownership``, ``/files/*`` and the extra reports."""
 
     path = "/api/sessions"
     tags = TAGS
@@ -185,6 +186,94 @@ class SessionExtrasController(Controller):
         )
         response = await gateway.workers.check_file_conflicts(principal, request)
         return x.FileConflicts(conflicts=x.conflicts(response.conflicts))
+
+    async def _report(
+        self, gateway: Gateway, principal: Principal, *, session_id: str, kind: str, data: Any, worker_id: str
+    ) -> pb.RecordSessionReportResponse:
+        request = pb.RecordSessionReportRequest(
+            session_id=session_id, worker_id=worker_id, kind=kind, data=json_to_struct(x.report_data(data))
+        )
+        return await gateway.workers.record_session_report(principal, request)
+
+    @post(
+        "/{id:str}/tool-error",
+        status_code=200,
+        dependencies=WORKER_ANY,
+        operation_id="reportSessionToolError",
+        description="Report a tool error. It is stored with the session; no tracker is configured, so no issue is filed and the answer is created:false with the reason.",  # noqa: E501
+    )
+    async def tool_error(
+        self,
+        id: FromPath[str],
+        data: JSONBody[x.ToolError],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
+    ) -> x.ToolErrorFiled:
+        """Store a tool error."""
+        await self._report(
+            gateway, principal, session_id=id, kind="tool-error", data=data, worker_id=data.worker_id
+        )
+        return x.ToolErrorFiled(created=False, reason="no tracker configured")
+
+    @post(
+        "/{id:str}/security-scan",
+        status_code=200,
+        dependencies=WORKER_ANY,
+        operation_id="postSessionSecurityScan",
+        description="Store an agent.security-scan event (scanner, severityCounts, totalFindings, target, scanDurationMs, timestamp) for the session; 400 for an invalid event.",  # noqa: E501
+    )
+    async def security_scan(
+        self,
+        id: FromPath[str],
+        data: JSONBody[x.SecurityScan],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
+    ) -> x.ScanStored:
+        """Store a scan."""
+        response = await self._report(
+            gateway, principal, session_id=id, kind="security-scan", data=data, worker_id=data.worker_id
+        )
+        return x.ScanStored(stored=response.stored)
+
+    @post(
+        "/{id:str}/external-urls",
+        status_code=200,
+        dependencies=WORKER_ANY,
+        operation_id="postSessionExternalUrls",
+        description="Record the session's external links ({label, url}); they are stored with the session and echoed back.",  # noqa: E501
+    )
+    async def external_urls(
+        self,
+        id: FromPath[str],
+        data: JSONBody[x.ExternalUrls],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
+    ) -> x.ExternalUrlsUpdated:
+        """Store the links."""
+        response = await self._report(
+            gateway, principal, session_id=id, kind="external-urls", data=data, worker_id=""
+        )
+        return x.ExternalUrlsUpdated(updated=response.stored, external_urls=data.external_urls)
+
+    @post(
+        "/{id:str}/token-delta",
+        status_code=200,
+        dependencies=WORKER_ANY,
+        operation_id="postSessionTokenDelta",
+        description="Record a batch of streamed token frames of a turn; published counts the frames stored.",
+    )
+    async def token_delta(
+        self,
+        id: FromPath[str],
+        data: JSONBody[x.TokenDelta],
+        principal: NamedDependency[Principal],
+        gateway: NamedDependency[Gateway],
+    ) -> x.TokenDeltaPublished:
+        """Store token frames."""
+        response = await self._report(
+            gateway, principal, session_id=id, kind="token-delta", data=data, worker_id=""
+        )
+        return x.TokenDeltaPublished(published=response.count)
 
 
 ROUTES = [SessionExtrasController]

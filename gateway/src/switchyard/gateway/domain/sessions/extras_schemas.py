@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import msgspec
 from switchyard.gateway.schema import CamelStruct, NonEmptyStr, epoch_ms
 
 InboxType = Literal["stop", "directive", "hook-result", "nudge"]
@@ -115,3 +116,94 @@ def conflicts(items: Any) -> list[FileConflictOut]:
 def query_paths(values: list[str] | None) -> list[str]:
     """``filePaths`` given repeated, as a comma list, or both."""
     return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+
+
+class ToolError(CamelStruct):
+    """``POST /api/sessions/{id}/tool-error``."""
+
+    worker_id: NonEmptyStr
+    tool_name: NonEmptyStr
+    error_message: NonEmptyStr
+    context: dict[str, Any] | None = None
+
+
+class ToolErrorFiled(CamelStruct, omit_defaults=True):
+    """``POST /api/sessions/{id}/tool-error`` answer; no tracker is configured, so no issue is filed."""
+
+    created: bool
+    reason: str | None = None
+
+
+class SeverityCounts(CamelStruct):
+    """Findings per severity."""
+
+    critical: int = 0
+    high: int = 0
+    medium: int = 0
+    low: int = 0
+
+
+class ScanEvent(CamelStruct):
+    """An ``agent.security-scan`` event."""
+
+    type: Literal["agent.security-scan"]
+    scanner: NonEmptyStr
+    severity_counts: SeverityCounts
+    total_findings: int = 0
+    target: str = ""
+    scan_duration_ms: int = 0
+    timestamp: str | int | None = None
+
+
+class SecurityScan(CamelStruct):
+    """``POST /api/sessions/{id}/security-scan``."""
+
+    worker_id: NonEmptyStr
+    event: ScanEvent
+
+
+class ScanStored(CamelStruct):
+    """``POST /api/sessions/{id}/security-scan`` answer."""
+
+    stored: bool
+
+
+class ExternalUrl(CamelStruct):
+    """A link shown next to the session."""
+
+    url: NonEmptyStr
+    label: str = ""
+
+
+class ExternalUrls(CamelStruct):
+    """``POST /api/sessions/{id}/external-urls``."""
+
+    external_urls: list[ExternalUrl]
+    workspace_id: str = ""
+
+
+class ExternalUrlsUpdated(CamelStruct):
+    """``POST /api/sessions/{id}/external-urls`` answer."""
+
+    updated: bool
+    external_urls: list[ExternalUrl]
+
+
+class TokenDelta(CamelStruct):
+    """``POST /api/sessions/{id}/token-delta``."""
+
+    frames: list[Any]
+    turn_id: str = ""
+
+
+class TokenDeltaPublished(CamelStruct):
+    """``POST /api/sessions/{id}/token-delta`` answer."""
+
+    published: int
+
+
+def report_data(body: msgspec.Struct) -> dict[str, Any]:
+    """The body as camelCase JSON without ``workerId`` (the request carries it separately)."""
+    data: dict[str, Any] = msgspec.to_builtins(body)
+    data.pop("workerId", None)
+    return data

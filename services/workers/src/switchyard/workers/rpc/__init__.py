@@ -13,7 +13,7 @@ SERVICE_NAME = "switchyard.workers.v1.WorkersService"
 
 
 class WorkersServicer(FleetRpc, SessionRpc, InboxRpc, FilesRpc, grpc_api.WorkersServiceServicer):
-    """All 23 RPCs of ``switchyard.workers.v1.WorkersService``."""
+    """All 24 RPCs of ``switchyard.workers.v1.WorkersService``."""
 
 
 add_to_server = grpc_api.add_WorkersServiceServicer_to_server

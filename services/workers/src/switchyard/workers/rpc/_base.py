@@ -13,6 +13,7 @@ from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 from switchyard.workers.domain.context import Deps
 from switchyard.workers.domain.fleet.service import FleetService
+from switchyard.workers.domain.sessions.extra_reports import ExtraReportService
 from switchyard.workers.domain.sessions.files import FileService
 from switchyard.workers.domain.sessions.inbox import InboxService
 from switchyard.workers.domain.sessions.lifecycle import LifecycleService
@@ -34,6 +35,7 @@ class Services:
     inbox: InboxService
     files: FileService
     transfers: TransferService
+    extra_reports: ExtraReportService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -46,6 +48,7 @@ class Services:
             inbox=InboxService(deps),
             files=FileService(deps),
             transfers=TransferService(deps),
+            extra_reports=ExtraReportService(deps),
         )
 
 

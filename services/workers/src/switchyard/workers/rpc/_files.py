@@ -1,4 +1,4 @@
-"""Ownership transfer and file reservation RPCs: pb <-> domain only."""
+"""Ownership transfer, file reservation and extra report RPCs: pb <-> domain only."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from switchyard.grpckit.principal import get_principal
 from switchyard.workers.domain.common import from_ms
 from switchyard.workers.domain.ports import FileHold
 from switchyard.workers.rpc import _mapping as m
-from switchyard.workers.rpc._base import Context, ServicerBase, ts
+from switchyard.workers.rpc._base import Context, ServicerBase, from_struct, ts
 from switchyard.workers.v1 import workers_service_pb2 as svc
 
 
@@ -20,7 +20,7 @@ def conflict(hold: FileHold) -> svc.FileConflict:
 
 
 class FilesRpc(ServicerBase):
-    """TransferSessionOwnership, ReserveFiles, ReleaseFiles, ReleaseAllFiles, CheckFileConflicts."""
+    """TransferSessionOwnership, file reservations and RecordSessionReport."""
 
     async def TransferSessionOwnership(
         self, request: svc.TransferSessionOwnershipRequest, context: Context
@@ -82,3 +82,16 @@ class FilesRpc(ServicerBase):
             paths=list(request.file_paths),
         )
         return svc.CheckFileConflictsResponse(conflicts=[conflict(h) for h in holds])
+
+    async def RecordSessionReport(
+        self, request: svc.RecordSessionReportRequest, context: Context
+    ) -> svc.RecordSessionReportResponse:
+        """Store a tool error, security scan, external URLs or token deltas."""
+        count = await self._s.extra_reports.record(
+            principal=get_principal(),
+            session_id=request.session_id,
+            worker_id=request.worker_id,
+            kind=request.kind,
+            data=from_struct(request.data),
+        )
+        return svc.RecordSessionReportResponse(stored=True, count=count)
