@@ -15,7 +15,7 @@ import hmac
 import json
 import time
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields
 
 from switchyard.grpckit.errors import PermissionDenied, Unauthenticated
 
@@ -74,6 +74,7 @@ class Principal:
 
 
 ANONYMOUS_PRINCIPAL = Principal(kind=ANONYMOUS)
+_FIELDS = tuple(f.name for f in fields(Principal))
 
 current_principal: ContextVar[Principal] = ContextVar("current_principal", default=ANONYMOUS_PRINCIPAL)
 
@@ -94,18 +95,37 @@ def _unb64(text: str) -> bytes:
 class PrincipalSigner:
     """Signs principals with a key shared by the gateway and the services."""
 
+    # Recently signed principal objects: one request's calls (a heartbeat's two RPCs) reuse a token.
+    _RECENT = 256
+
     def __init__(self, key: bytes, *, ttl_seconds: float = 60.0) -> None:
         if len(key) < 32:
             raise ValueError("the principal signing key must be at least 32 bytes")
         self._key = key
         self._ttl = ttl_seconds
+        self._recent: dict[int, tuple[Principal, str, float]] = {}
 
     def sign(self, principal: Principal) -> str:
-        """Return the metadata value for ``principal``, valid for the signer's TTL."""
-        claims = asdict(replace(principal, expires_at=time.time() + self._ttl))
+        """Return the metadata value for ``principal``, valid for the signer's TTL.
+
+        Principals are frozen, so a token minted for this very object is returned again while more
+        than half of its life is left: a request that makes several calls signs once.
+        """
+        now = time.time()
+        recent = self._recent.get(id(principal))
+        if recent is not None and recent[0] is principal and recent[2] - now > self._ttl / 2:
+            return recent[1]
+        expires_at = now + self._ttl
+        claims = {name: getattr(principal, name) for name in _FIELDS}
+        claims["expires_at"] = expires_at
         body = _b64(json.dumps(claims, separators=(",", ":")).encode())
         mac = hmac.new(self._key, body.encode("ascii"), hashlib.sha256).digest()
-        return f"{body}.{_b64(mac)}"
+        token = f"{body}.{_b64(mac)}"
+        if len(self._recent) >= self._RECENT:
+            # Dicts keep insertion order: forget the oldest. Holding the principal keeps its id unique.
+            del self._recent[next(iter(self._recent))]
+        self._recent[id(principal)] = (principal, token, expires_at)
+        return token
 
 
 class PrincipalVerifier:
