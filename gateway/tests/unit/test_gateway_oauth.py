@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 
 import pytest
+from switchyard.gateway.auth.m2m_tokens import m2m_claims
 from switchyard.gateway.auth.tokens import InvalidToken
-from switchyard.gateway.domain.oauth.deps import m2m_claims, revoked_client_mark
+from switchyard.gateway.domain.oauth.deps import revoked_client_mark
 from switchyard.gateway.domain.oauth.schemas import token_request
 from switchyard.gateway.errors import GatewayError
 

@@ -16,6 +16,7 @@ from litestar.types import Scope
 from redis.asyncio import Redis
 from switchyard.gateway import health
 from switchyard.gateway.auth.callers import Authenticator
+from switchyard.gateway.auth.m2m_tokens import m2m_token_verifier
 from switchyard.gateway.auth.runtime_tokens import WorkerClaims, runtime_token_verifier
 from switchyard.gateway.auth.tokens import JwtVerifier, TokenVerifier
 from switchyard.gateway.clients.identity import IdentityClient
@@ -68,10 +69,14 @@ def _lifespan(settings: Settings) -> Any:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         redis = Redis.from_url(settings.redis_url, health_check_interval=30)
         channel = create_channel(settings.identity_addr)
-        identity = IdentityClient(
-            channel, signer=PrincipalSigner(settings.principal_key), timeout=settings.rpc_timeout_seconds
-        )
+        # One signer for every client: a request calling two services signs its principal once.
+        signer = PrincipalSigner(settings.principal_key)
+        identity = IdentityClient(channel, signer=signer, timeout=settings.rpc_timeout_seconds)
         verifier = TokenVerifier(
+            lambda: identity.get_jwks(request_id="gateway-jwks"),
+            min_refresh_seconds=settings.jwks_min_refresh_seconds,
+        )
+        m2m_tokens = m2m_token_verifier(
             lambda: identity.get_jwks(request_id="gateway-jwks"),
             min_refresh_seconds=settings.jwks_min_refresh_seconds,
         )
@@ -82,7 +87,7 @@ def _lifespan(settings: Settings) -> Any:
         )
         reads = ReadCache(enabled=settings.read_cache, max_age_seconds=settings.auth_cache_seconds)
         workers_channel, workers, runtime_tokens, mutations_channel, mutations = await _fleet_clients(
-            settings
+            settings, signer
         )
         app.state.gateway = Gateway(
             settings,
@@ -96,6 +101,7 @@ def _lifespan(settings: Settings) -> Any:
             runtime_tokens=runtime_tokens,
             mutations_channel=mutations_channel,
             mutations=mutations,
+            m2m_tokens=m2m_tokens,
         )
         try:
             yield
@@ -109,10 +115,9 @@ def _lifespan(settings: Settings) -> Any:
 
 
 async def _fleet_clients(
-    settings: Settings,
+    settings: Settings, signer: PrincipalSigner
 ) -> tuple[grpc.aio.Channel, WorkersClient, JwtVerifier[WorkerClaims], grpc.aio.Channel, MutationsClient]:
     # The worker surface: workers (and the keys of its runtime JWTs) and mutations.
-    signer = PrincipalSigner(settings.principal_key)
     workers_channel = create_channel(settings.workers_addr)
     workers = WorkersClient(workers_channel, signer=signer, timeout=settings.rpc_timeout_seconds)
     runtime_tokens = runtime_token_verifier(

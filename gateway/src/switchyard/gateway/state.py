@@ -11,6 +11,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from redis.asyncio import Redis
 from switchyard.gateway.auth.callers import Authenticator
+from switchyard.gateway.auth.m2m_tokens import M2mClaims
 from switchyard.gateway.auth.runtime_tokens import WorkerClaims
 from switchyard.gateway.auth.tokens import JwtVerifier
 from switchyard.gateway.clients.identity import IdentityClient
@@ -35,6 +36,7 @@ class Gateway:
     runtime_tokens: JwtVerifier[WorkerClaims]
     mutations_channel: grpc.aio.Channel
     mutations: MutationsClient
+    m2m_tokens: JwtVerifier[M2mClaims]
 
 
 def gateway_of(connection: Request[Any, Any, Any] | ASGIConnection[Any, Any, Any, Any]) -> Gateway:

@@ -9,14 +9,12 @@ until the last of them expires, read in the same round trip as the auth epoch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from switchyard.gateway.auth.callers import API_KEY_PREFIXES, bearer_token
 from switchyard.gateway.auth.deps import AnyRequest
 from switchyard.gateway.auth.epoch import read_snapshot
-from switchyard.gateway.auth.tokens import InvalidToken, JwtVerifier
+from switchyard.gateway.auth.tokens import InvalidToken
 from switchyard.gateway.errors import GatewayError
 from switchyard.gateway.readcache import EPOCH_SCOPE_KEY
 from switchyard.gateway.request_id import request_id_of
@@ -24,21 +22,8 @@ from switchyard.gateway.state import Gateway
 from switchyard.grpckit.principal import M2M as M2M_KIND
 from switchyard.grpckit.principal import Principal
 
-M2M_TYP = "m2m"
 M2M_TOKEN_REQUIRED = "an OAuth2 client-credentials token is required"
 INVALID_M2M_TOKEN = "invalid or expired token"
-_STATE_KEY = "m2m_tokens"
-
-
-@dataclass(frozen=True, slots=True)
-class M2mClaims:
-    """The verified claims of an M2M token."""
-
-    client_id: str
-    org_id: str
-    scopes: tuple[str, ...]
-    token_id: str
-    expires_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,37 +36,9 @@ class M2mCaller:
     principal: Principal
 
 
-def m2m_claims(claims: dict[str, Any]) -> M2mClaims:
-    """Accept only ``typ: "m2m"`` tokens that name an org and a list of scopes."""
-    scopes = claims.get("scopes")
-    if claims.get("typ") != M2M_TYP or not claims.get("org_id") or not isinstance(scopes, list):
-        raise InvalidToken("not an M2M token")
-    return M2mClaims(
-        client_id=str(claims["sub"]),
-        org_id=str(claims["org_id"]),
-        scopes=tuple(str(scope) for scope in scopes),
-        token_id=str(claims["jti"]),
-        expires_at=float(claims["exp"]),
-    )
-
-
 def revoked_client_mark(client_id: str) -> str:
     """The revocation id of every token of a client (``gw:revoked:`` + this)."""
     return f"m2m:{client_id}"
-
-
-def _verifier(state: State, gateway: Gateway) -> JwtVerifier[M2mClaims]:
-    # Built on first use per app, from identity's JWKS (issuer and audience come with it).
-    verifier: JwtVerifier[M2mClaims] | None = getattr(state, _STATE_KEY, None)
-    if verifier is None:
-        identity = gateway.identity
-        verifier = JwtVerifier(
-            lambda: identity.get_jwks(request_id="gateway-jwks"),
-            min_refresh_seconds=gateway.settings.jwks_min_refresh_seconds,
-            parse=m2m_claims,
-        )
-        setattr(state, _STATE_KEY, verifier)
-    return verifier
 
 
 async def m2m_caller(request: AnyRequest, gateway: NamedDependency[Gateway]) -> M2mCaller:
@@ -90,7 +47,7 @@ async def m2m_caller(request: AnyRequest, gateway: NamedDependency[Gateway]) -> 
     if credential.startswith(API_KEY_PREFIXES):
         raise GatewayError(401, M2M_TOKEN_REQUIRED)
     try:
-        claims = await _verifier(request.app.state, gateway).verify(credential)
+        claims = await gateway.m2m_tokens.verify(credential)
     except InvalidToken as exc:
         raise GatewayError(401, INVALID_M2M_TOKEN) from exc
     snapshot = await read_snapshot(gateway.redis, revoked_client_mark(claims.client_id))
