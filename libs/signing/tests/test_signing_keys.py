@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 
 import pytest
 from cryptography.exceptions import InvalidTag
@@ -79,3 +80,12 @@ def test_jwk_is_okp_ed25519_with_the_raw_public_key() -> None:
     assert "=" not in jwk["x"]
     raw = base64.urlsafe_b64decode(jwk["x"] + "=" * (-len(jwk["x"]) % 4))
     assert signing.public_bytes(signing.load_public(raw)) == signing.public_bytes(pair.public)
+
+
+def test_resolve_kek_prefers_the_configured_key_and_derives_otherwise() -> None:
+    principal_key = os.urandom(32)
+    configured = os.urandom(32)
+    assert signing.resolve_kek(configured, principal_key=principal_key, info=b"svc") == configured
+    derived = signing.resolve_kek(None, principal_key=principal_key, info=b"svc")
+    assert derived == signing.derive_kek(principal_key, info=b"svc")
+    assert derived != signing.resolve_kek(None, principal_key=principal_key, info=b"other")

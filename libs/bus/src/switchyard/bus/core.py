@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import nats
@@ -110,3 +111,9 @@ async def publish(
 
 
 __all__ = ["MSG_ID_HEADER", "connect", "ensure_stream", "publish"]
+
+
+async def drain_quietly(client: nats.aio.client.Client) -> None:
+    """Drain a connection on shutdown; a connection that is already gone is not an error."""
+    with contextlib.suppress(Exception):
+        await client.drain()

@@ -14,6 +14,7 @@ from switchyard.signing._keys import (
     load_public,
     normalize_kek,
     public_bytes,
+    resolve_kek,
     to_jwk,
     try_decrypt_private,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "load_public",
     "normalize_kek",
     "public_bytes",
+    "resolve_kek",
     "to_jwk",
     "try_decrypt_private",
 ]

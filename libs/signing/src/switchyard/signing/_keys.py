@@ -61,6 +61,13 @@ def normalize_kek(key: bytes, *, info: bytes) -> bytes:
     return derive_kek(key, info=info)
 
 
+def resolve_kek(configured: bytes | None, *, principal_key: bytes, info: bytes) -> bytes:
+    """The key protecting a service's signing keys: configured, or derived from the principal key."""
+    if configured:
+        return normalize_kek(configured, info=info)
+    return derive_kek(principal_key, info=info)
+
+
 def generate() -> KeyPair:
     """A fresh Ed25519 key pair with a random kid."""
     private = Ed25519PrivateKey.generate()

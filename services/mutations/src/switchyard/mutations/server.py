@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import nats.aio.client
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
-from switchyard.bus import OutboxRelay, connect, ensure_stream
+from switchyard.bus import OutboxRelay, connect, drain_quietly, ensure_stream
 from switchyard.db.engine import create_engine, create_read_session_factory, create_session_factory
 from switchyard.db.migrations import upgrade
 from switchyard.db.redis import create_redis
-from switchyard.grpckit.server import RunningServer, start_server
+from switchyard.grpckit.handle import Closer, ServiceHandle, close_all
+from switchyard.grpckit.server import start_server
 from switchyard.mutations.config import Settings
 from switchyard.mutations.db.base import SCHEMA
 from switchyard.mutations.db.models import outbox
@@ -32,11 +31,9 @@ from switchyard.obs import get_logger
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 log = get_logger(__name__)
 
-Closer = Callable[[], Awaitable[None]]
 
-
-@dataclass
-class MutationsServer:
+@dataclass(kw_only=True)
+class MutationsServer(ServiceHandle):
     """A running mutations service and everything it must close on the way out.
 
     Attributes:
@@ -45,48 +42,13 @@ class MutationsServer:
         engine: The PostgreSQL engine (tests listen on it to prove what a call sends).
     """
 
-    running: RunningServer
     service: MutationService
     engine: AsyncEngine
-    _closers: list[Closer] = field(default_factory=list, repr=False)
-
-    @property
-    def address(self) -> str:
-        """``host:port`` to dial."""
-        return self.running.address
-
-    @property
-    def port(self) -> int:
-        """The bound port."""
-        return self.running.port
-
-    async def close(self) -> None:
-        """Stop the background loops and close NATS, Redis, PostgreSQL and the workers channel."""
-        closers, self._closers = self._closers, []
-        await _close_all(closers)
-
-    async def stop(self, grace: float = 5.0) -> None:
-        """Graceful stop: health NOT_SERVING, drain calls for ``grace`` seconds, then close the pools."""
-        await self.running.stop(grace)
-        await self.close()
-
-
-async def _close_all(closers: list[Closer]) -> None:
-    for closer in closers:
-        try:
-            await closer()
-        except Exception:
-            log.exception("mutations shutdown step failed")
 
 
 async def migrate(settings: Settings) -> None:
     """Apply the mutations schema's pending migrations (safe to run from several processes at once)."""
     await upgrade(url=settings.database_url, script_location=MIGRATIONS, schema=SCHEMA)
-
-
-async def _close_nats(client: nats.aio.client.Client) -> None:
-    with contextlib.suppress(Exception):
-        await client.drain()
 
 
 class _RepairLoop:
@@ -128,7 +90,7 @@ async def _build(
     cache: Redis = create_redis(settings.redis_url)
     closers.append(cache.aclose)
     nc = await connect(settings.nats_url, name="mutations")
-    closers.append(lambda: _close_nats(nc))
+    closers.append(lambda: drain_quietly(nc))
     js = nc.jetstream()
     await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
     if hosts is None:
@@ -186,6 +148,6 @@ async def start(
             port=settings.grpc_port if port is None else port,
         )
     except BaseException:
-        await _close_all(closers[::-1])
+        await close_all(closers[::-1], service="mutations")
         raise
-    return MutationsServer(running=running, service=service, engine=engine, _closers=closers[::-1])
+    return MutationsServer(running=running, service=service, engine=engine, closers=closers[::-1])

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,11 +11,12 @@ import nats.js
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from switchyard import signing
-from switchyard.bus import OutboxRelay, connect, ensure_stream
+from switchyard.bus import OutboxRelay, connect, drain_quietly, ensure_stream
 from switchyard.db.engine import create_engine, create_read_session_factory, create_session_factory
 from switchyard.db.migrations import upgrade
 from switchyard.db.redis import create_redis
-from switchyard.grpckit.server import RunningServer, start_server
+from switchyard.grpckit.handle import Closer, ServiceHandle, close_all
+from switchyard.grpckit.server import start_server
 from switchyard.obs import get_logger
 from switchyard.workers.config import Settings
 from switchyard.workers.db.base import SCHEMA
@@ -35,15 +34,14 @@ from switchyard.workers.store import RedisFleet, RedisLocks, RedisQueue
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 log = get_logger(__name__)
 
-Closer = Callable[[], Awaitable[None]]
 SessionFactory = async_sessionmaker[AsyncSession]
 JetStream = nats.js.JetStreamContext
 # The HKDF label of workers' KEK: changing it would orphan every stored signing key.
 _KEK_INFO = b"switchyard-workers/signing-key-encryption/v1"
 
 
-@dataclass
-class WorkersServer:
+@dataclass(kw_only=True)
+class WorkersServer(ServiceHandle):
     """A running workers service and everything it must close on the way out.
 
     Attributes:
@@ -52,51 +50,20 @@ class WorkersServer:
         engine: The PostgreSQL engine (tests attach statement counters to it).
     """
 
-    running: RunningServer
     deps: Deps
     engine: AsyncEngine
-    _closers: list[Closer] = field(default_factory=list, repr=False)
-
-    @property
-    def address(self) -> str:
-        """``host:port`` to dial."""
-        return self.running.address
-
-    @property
-    def port(self) -> int:
-        """The bound port."""
-        return self.running.port
-
-    async def close(self) -> None:
-        """Stop the outbox relay and close NATS, Redis and PostgreSQL (server already stopped)."""
-        closers, self._closers = self._closers, []
-        for closer in closers:
-            try:
-                await closer()
-            except Exception:
-                log.exception("workers shutdown step failed")
-
-    async def stop(self, grace: float = 5.0) -> None:
-        """Graceful stop: health NOT_SERVING, drain calls for ``grace`` seconds, then close the pools."""
-        await self.running.stop(grace)
-        await self.close()
 
 
 def key_encryption_key(settings: Settings) -> bytes:
     """The AES-256 key that protects signing keys: configured, or derived from the principal key."""
-    if settings.key_encryption_key:
-        return signing.normalize_kek(settings.key_encryption_key, info=_KEK_INFO)
-    return signing.derive_kek(settings.principal_key, info=_KEK_INFO)
+    return signing.resolve_kek(
+        settings.key_encryption_key, principal_key=settings.principal_key, info=_KEK_INFO
+    )
 
 
 async def migrate(settings: Settings) -> None:
     """Apply workers' pending migrations (safe to run from several processes at once)."""
     await upgrade(url=settings.database_url, script_location=MIGRATIONS, schema=SCHEMA)
-
-
-async def _close_nats(client: nats.aio.client.Client) -> None:
-    with contextlib.suppress(Exception):
-        await client.drain()
 
 
 async def _connect(settings: Settings, closers: list[Closer]) -> tuple[AsyncEngine, Redis, JetStream]:
@@ -106,7 +73,7 @@ async def _connect(settings: Settings, closers: list[Closer]) -> tuple[AsyncEngi
     redis: Redis = create_redis(settings.redis_url)
     closers.append(redis.aclose)
     nc = await connect(settings.nats_url, name="workers")
-    closers.append(lambda: _close_nats(nc))
+    closers.append(lambda: drain_quietly(nc))
     js = nc.jetstream()
     await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
     return engine, redis, js
@@ -173,8 +140,6 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
             port=settings.grpc_port if port is None else port,
         )
     except BaseException:
-        for closer in closers[::-1]:
-            with contextlib.suppress(Exception):
-                await closer()
+        await close_all(closers[::-1], service="workers")
         raise
-    return WorkersServer(running=running, deps=deps, engine=engine, _closers=closers[::-1])
+    return WorkersServer(running=running, deps=deps, engine=engine, closers=closers[::-1])
