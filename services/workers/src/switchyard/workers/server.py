@@ -28,6 +28,8 @@ from switchyard.workers.domain.tokens.repository import ensure_signing_key, load
 from switchyard.workers.events import STREAM, SUBJECTS, OutboxEvents
 from switchyard.workers.files_store import RedisFileLocks
 from switchyard.workers.inbox_store import RedisInbox
+from switchyard.workers.mutation_events import MutationEventsConsumer
+from switchyard.workers.mutation_flags import RedisMutationFlags
 from switchyard.workers.rpc import SERVICE_NAME, Services, WorkersServicer, add_to_server
 from switchyard.workers.store import RedisFleet, RedisLocks, RedisQueue
 
@@ -124,16 +126,21 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
             locks=RedisLocks(redis),
             inbox=RedisInbox(redis),
             files=RedisFileLocks(redis),
+            flags=RedisMutationFlags(redis),
             policy=_policy(settings),
             kek=kek,
         )
+        services = Services.build(deps)
         relay = OutboxRelay(session_factory=sessions, table=outbox, js=js)
         relay.start()
-        # Closers run in reverse: the relay stops before NATS and PostgreSQL close.
+        # Closers run in reverse: the relay and the consumer stop before NATS and PostgreSQL close.
         closers.append(relay.stop)
+        consumer = MutationEventsConsumer(js, services.mutation_tracking)
+        consumer.start()
+        closers.append(consumer.stop)
         running = await start_server(
             name="workers",
-            servicers=[(add_to_server, WorkersServicer(Services.build(deps)))],
+            servicers=[(add_to_server, WorkersServicer(services))],
             service_names=[SERVICE_NAME],
             principal_key=settings.principal_key,
             host=settings.grpc_host,

@@ -1,7 +1,8 @@
 """The Redis side of the domain ports: worker presence, org work queues and issue locks.
 
 Keys (all under ``workers:``): ``worker:{id}`` (hash, TTL renewed by each beat), ``worker:{id}:sessions``
-(set), ``queue:{org}`` (sorted set), ``issue-lock:{org}:{issue}`` (string = holding session id, TTL) and
+(set), ``worker:{id}:mutations`` (set of open mutation ids, see ``mutation_flags``), ``queue:{org}``
+(sorted set), ``issue-lock:{org}:{issue}`` (string = holding session id, TTL) and
 ``issue-pending:{org}:{issue}`` (sorted set of parked work).
 """
 
@@ -14,18 +15,19 @@ from typing import Any
 from redis.asyncio import Redis
 from switchyard.db.redis import KeySpace
 from switchyard.workers.domain.common import from_ms, to_ms
-from switchyard.workers.domain.ports import Beat, Presence
+from switchyard.workers.domain.ports import Beat, BeatOutcome, Presence
 
 KEYS = KeySpace("workers")
 
-# One round trip: refuse unknown workers, apply the beat, renew both TTLs, count the org's queue.
+# One round trip: refuse unknown workers, apply the beat, renew both TTLs, count the org's queue and
+# say whether any mutation is open for the worker.
 _BEAT = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
 local org = redis.call('HGET', KEYS[1], 'org')
-return redis.call('ZCARD', ARGV[2] .. org)
+return {redis.call('ZCARD', ARGV[2] .. org), redis.call('SCARD', KEYS[3])}
 """
 
 # Take the lock when free, extend it when ours; 0 when another session holds it.
@@ -139,12 +141,20 @@ class RedisFleet:
             pipe.expire(key, ttl_seconds)
             await pipe.execute()
 
-    async def beat(self, worker_id: str, beat: Beat, *, ttl_seconds: int) -> int | None:
-        """Apply a beat; the org's queue length, or None when the worker is unknown or expired."""
+    async def beat(self, worker_id: str, beat: Beat, *, ttl_seconds: int) -> BeatOutcome | None:
+        """Apply a beat; the org's queue length and open mutations, or None when the worker is unknown."""
         pairs = [item for pair in _beat_fields(beat).items() for item in pair]
-        keys = [KEYS.key("worker", worker_id), KEYS.key("worker", worker_id, "sessions")]
-        result = int(await self._beat(keys=keys, args=[ttl_seconds, KEYS.key("queue", ""), *pairs]))
-        return None if result < 0 else result
+        keys = [
+            KEYS.key("worker", worker_id),
+            KEYS.key("worker", worker_id, "sessions"),
+            KEYS.key("worker", worker_id, "mutations"),
+        ]
+        queued, open_mutations = await self._beat(
+            keys=keys, args=[ttl_seconds, KEYS.key("queue", ""), *pairs]
+        )
+        if int(queued) < 0:
+            return None
+        return BeatOutcome(pending_work_count=int(queued), mutations_pending=int(open_mutations) > 0)
 
     async def get(self, worker_id: str) -> Presence | None:
         """A live worker, or None."""

@@ -20,9 +20,12 @@ from switchyard.gateway.request_id import request_id_of
 from switchyard.gateway.schema import epoch_ms, rfc3339
 from switchyard.gateway.state import Gateway
 from switchyard.grpckit.principal import Principal
+from switchyard.mutations.v1 import mutations_service_pb2 as mpb
 from switchyard.workers.v1 import workers_service_pb2 as pb
 
 TAGS = ["Worker Protocol"]
+# What a beat gets when no mutation is open for its host (read-only: never mutate it).
+NO_DELIVERY = mpb.DeliverOnHeartbeatResponse()
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
@@ -138,11 +141,18 @@ class WorkersController(Controller):
         principal: NamedDependency[Principal],
         gateway: NamedDependency[Gateway],
     ) -> s.HeartbeatAck:
-        """One beat: presence and mutation delivery run in parallel."""
-        beat, delivery = await asyncio.gather(
-            gateway.workers.heartbeat(principal, s.heartbeat_request(id, data)),
-            gateway.mutations.deliver_on_heartbeat(principal, s.deliver_request(id, data)),
-        )
+        """One beat. Presence first; the mutations service only when workers says a mutation is open for
+        this host, or in parallel when the beat carries ACKs, so an idle beat is a single gRPC hop."""
+        presence = gateway.workers.heartbeat(principal, s.heartbeat_request(id, data))
+        if data.applied_mutations or data.mutation_failures:
+            beat, delivery = await asyncio.gather(
+                presence, gateway.mutations.deliver_on_heartbeat(principal, s.deliver_request(id, data))
+            )
+            return s.heartbeat_ack(beat, delivery, data.session_shim)
+        beat = await presence
+        if not beat.mutations_pending:
+            return s.heartbeat_ack(beat, NO_DELIVERY, data.session_shim)
+        delivery = await gateway.mutations.deliver_on_heartbeat(principal, s.deliver_request(id, data))
         return s.heartbeat_ack(beat, delivery, data.session_shim)
 
     @post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,14 @@ class HostDirectory(Protocol):
 
         Raises:
             Unavailable: The directory could not be asked.
+        """
+
+    async def track_open(self, opened: Sequence[tuple[str, str]]) -> None:
+        """Tell the directory that these ``(host, mutation id)`` pairs are open, so their hosts' next
+        heartbeats ask for delivery (the directory also learns it from events; this makes it immediate).
+
+        Raises:
+            Unavailable: The directory could not be told.
         """
 
 

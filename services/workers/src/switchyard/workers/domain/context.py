@@ -8,7 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.grpckit.errors import InvalidArgument, NotFound, PermissionDenied
 from switchyard.grpckit.principal import ORG_KEY, SERVICE, USER, WORKER, Principal
 from switchyard.workers.domain.common import Clock
-from switchyard.workers.domain.ports import EventSink, FileLocks, Fleet, Inbox, IssueLocks, WorkQueue
+from switchyard.workers.domain.ports import (
+    EventSink,
+    FileLocks,
+    Fleet,
+    Inbox,
+    IssueLocks,
+    MutationFlags,
+    WorkQueue,
+)
 from switchyard.workers.domain.tokens.issuer import RuntimeTokenIssuer
 
 REGISTER_SCOPE = "worker:register"
@@ -40,6 +48,7 @@ class Deps:
     locks: IssueLocks
     inbox: Inbox
     files: FileLocks
+    flags: MutationFlags
     policy: Policy
     kek: bytes
 

@@ -57,14 +57,23 @@ class Beat:
     projects: tuple[bool, tuple[str, ...]] | None
 
 
+@dataclass(frozen=True, slots=True)
+class BeatOutcome:
+    """What Redis answers to a beat of a known worker."""
+
+    pending_work_count: int
+    # Some mutation of the mutations service may be open for the worker (a projection of its events).
+    mutations_pending: bool
+
+
 class Fleet(Protocol):
     """Worker presence with a TTL, plus each worker's set of held sessions."""
 
     async def put(self, worker: Presence, *, ttl_seconds: int) -> None:
         """Store a freshly registered worker."""
 
-    async def beat(self, worker_id: str, beat: Beat, *, ttl_seconds: int) -> int | None:
-        """Apply a beat and renew the TTL; the org's queue length, or None when the worker is unknown."""
+    async def beat(self, worker_id: str, beat: Beat, *, ttl_seconds: int) -> BeatOutcome | None:
+        """Apply a beat and renew the TTL; None when the worker is unknown or expired."""
 
     async def get(self, worker_id: str) -> Presence | None:
         """A live worker, or None when unknown or expired."""
@@ -169,3 +178,19 @@ class FileLocks(Protocol):
 
     async def holders(self, scope: tuple[str, str], session_id: str, paths: list[str]) -> list[FileHold]:
         """Reservations of these paths held by other sessions."""
+
+
+@dataclass(frozen=True, slots=True)
+class MutationMark:
+    """One mutation of a worker host that is open (pending or delivered, unACKed) or closed for good."""
+
+    worker_id: str
+    mutation_id: str
+    open: bool
+
+
+class MutationFlags(Protocol):
+    """Which workers have open daemon mutations: a projection of the mutations service's events."""
+
+    async def track(self, marks: list[MutationMark]) -> int:
+        """Apply the marks (a closed mutation is never reopened); how many were applied."""

@@ -12,6 +12,7 @@ from google.protobuf.message import Message
 from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 from switchyard.workers.domain.context import Deps
+from switchyard.workers.domain.fleet.mutation_tracking import MutationTrackingService
 from switchyard.workers.domain.fleet.service import FleetService
 from switchyard.workers.domain.sessions.extra_reports import ExtraReportService
 from switchyard.workers.domain.sessions.files import FileService
@@ -36,6 +37,7 @@ class Services:
     files: FileService
     transfers: TransferService
     extra_reports: ExtraReportService
+    mutation_tracking: MutationTrackingService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -49,6 +51,7 @@ class Services:
             files=FileService(deps),
             transfers=TransferService(deps),
             extra_reports=ExtraReportService(deps),
+            mutation_tracking=MutationTrackingService(deps),
         )
 
 

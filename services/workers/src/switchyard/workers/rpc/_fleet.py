@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from switchyard.grpckit.principal import get_principal
 from switchyard.workers.domain.fleet.requests import Heartbeat, Registration
+from switchyard.workers.domain.ports import MutationMark
 from switchyard.workers.rpc import _mapping as m
 from switchyard.workers.rpc._base import Context, ServicerBase, ts
 from switchyard.workers.v1 import workers_pb2 as pb
@@ -67,6 +68,7 @@ class FleetRpc(ServicerBase):
             acknowledged=True,
             server_time=ts(result.server_time),
             pending_work_count=result.pending_work_count,
+            mutations_pending=result.mutations_pending,
         )
 
     async def DeregisterWorker(
@@ -80,3 +82,14 @@ class FleetRpc(ServicerBase):
         """A live worker."""
         view = await self._s.fleet.get_worker(principal=get_principal(), worker_id=request.worker_id)
         return svc.GetWorkerResponse(worker=m.worker(view))
+
+    async def TrackMutations(
+        self, request: svc.TrackMutationsRequest, context: Context
+    ) -> svc.TrackMutationsResponse:
+        """Record open or closed mutations of worker hosts."""
+        marks = [
+            MutationMark(worker_id=t.worker_id, mutation_id=t.mutation_id, open=t.open)
+            for t in request.mutations
+        ]
+        tracked = await self._s.mutation_tracking.track(principal=get_principal(), marks=marks)
+        return svc.TrackMutationsResponse(tracked=tracked)

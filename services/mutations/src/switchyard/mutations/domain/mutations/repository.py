@@ -152,9 +152,11 @@ async def unacknowledged(session: AsyncSession, *, worker_host_id: str, org_id: 
     return [to_view(r) for r in rows]
 
 
-async def open_hosts(session: AsyncSession) -> list[str]:
-    """Hosts that have a pending or delivered-but-unacknowledged mutation."""
-    rows = await session.scalars(
-        sa.select(T.c.worker_host_id).where(T.c.status.in_(OPEN_STATUSES)).distinct()
+async def open_mutations(session: AsyncSession) -> list[tuple[str, str]]:
+    """``(host, mutation id)`` of every pending or delivered-but-unacknowledged mutation."""
+    rows = await session.execute(
+        sa.select(T.c.worker_host_id, T.c.id)
+        .where(T.c.status.in_(OPEN_STATUSES))
+        .order_by(T.c.worker_host_id)
     )
-    return list(rows)
+    return [(host, mutation_id) for host, mutation_id in rows]

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from switchyard.grpckit.errors import Conflict, InvalidArgument, NotFound
+from switchyard.grpckit.errors import Conflict, InvalidArgument, NotFound, Unavailable
 from switchyard.grpckit.principal import Principal
 from switchyard.mutations.domain import events as ev
 from switchyard.mutations.domain.common import new_mutation_id
@@ -74,7 +74,17 @@ class MutationService:
             await repo.insert(session, view)
             await self._emit(session, ev.ENQUEUED, [view])
         await self._mark(worker_host_id)
+        await self._track([(worker_host_id, view.id)])
         return view
+
+    async def _track(self, opened: Sequence[tuple[str, str]]) -> bool:
+        try:
+            await self._d.hosts.track_open(opened)
+        except Unavailable:
+            # workers also learns it from the enqueued event, and the repair loop repeats it.
+            log.warning("open mutations not reported to workers", count=len(opened))
+            return False
+        return True
 
     async def list_for_host(
         self, *, principal: Principal, worker_host_id: str, limit: int
@@ -172,12 +182,15 @@ class MutationService:
             log.warning("pending marker not updated", worker_host_id=host, marker_known=marker_known)
 
     async def repair_markers(self) -> int:
-        """Flag every host with open rows that lost its marker (Redis restart, crash mid-enqueue)."""
+        """Flag every host with open rows that lost its marker (Redis restart, crash mid-enqueue), and
+        report every open mutation to workers again (its heartbeat projection may have lost them too)."""
         async with self._d.reads() as session:
-            hosts = await repo.open_hosts(session)
+            opened = await repo.open_mutations(session)
         added = 0
-        for host in hosts:
+        for host in dict.fromkeys(host for host, _ in opened):
             added += int(await self._d.markers.ensure(host))
+        if opened:
+            await self._track(opened)
         return added
 
 

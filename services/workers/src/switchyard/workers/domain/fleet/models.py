@@ -41,6 +41,7 @@ class BeatResult:
 
     server_time: datetime
     pending_work_count: int
+    mutations_pending: bool = False
 
 
 @dataclass(frozen=True, slots=True)

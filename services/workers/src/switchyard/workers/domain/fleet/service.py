@@ -104,10 +104,14 @@ class FleetService:
             load_memory=beat.load_memory,
             projects=self._beat_projects(principal, beat.enabled_project_ids),
         )
-        pending = await self._d.fleet.beat(worker_id, update, ttl_seconds=self._d.policy.worker_ttl_seconds)
-        if pending is None:
+        outcome = await self._d.fleet.beat(worker_id, update, ttl_seconds=self._d.policy.worker_ttl_seconds)
+        if outcome is None:
             raise NotFound("Worker not found")
-        return BeatResult(server_time=now, pending_work_count=pending)
+        return BeatResult(
+            server_time=now,
+            pending_work_count=outcome.pending_work_count,
+            mutations_pending=outcome.mutations_pending,
+        )
 
     @staticmethod
     def _beat_projects(principal: Principal, enabled: list[str]) -> tuple[bool, tuple[str, ...]] | None:
