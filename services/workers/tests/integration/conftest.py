@@ -158,13 +158,14 @@ class Workers:
 
 @pytest.fixture(scope="session")
 def workers_settings(database_url: str, redis_url: str, nats_url: str, principal_key: bytes) -> Settings:
-    """Settings pointing at the run's stack."""
+    """Settings pointing at the run's stack; tests run reconciler passes themselves."""
     return Settings(
         database_url=database_url,
         redis_url=redis_url,
         nats_url=nats_url,
         principal_key=principal_key,
         key_encryption_key=TEST_KEK,
+        reconcile_interval_seconds=0,
     )
 
 

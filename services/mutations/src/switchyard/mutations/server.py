@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from switchyard.db.engine import create_engine, create_read_session_factory, cre
 from switchyard.db.migrations import upgrade
 from switchyard.db.redis import create_redis
 from switchyard.grpckit.handle import Closer, ServiceHandle, close_all
+from switchyard.grpckit.periodic import Periodic
 from switchyard.grpckit.server import start_server
 from switchyard.mutations.config import Settings
 from switchyard.mutations.db.base import SCHEMA
@@ -49,36 +48,6 @@ class MutationsServer(ServiceHandle):
 async def migrate(settings: Settings) -> None:
     """Apply the mutations schema's pending migrations (safe to run from several processes at once)."""
     await upgrade(url=settings.database_url, script_location=MIGRATIONS, schema=SCHEMA)
-
-
-class _RepairLoop:
-    """Re-derives the pending markers from PostgreSQL every ``interval`` seconds."""
-
-    def __init__(self, service: MutationService, interval: float) -> None:
-        self._service = service
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self._interval > 0:
-            self._task = asyncio.create_task(self._run(), name="mutations-marker-repair")
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                added = await self._service.repair_markers()
-            except Exception:
-                log.exception("pending marker repair failed")
-                continue
-            if added:
-                log.warning("pending markers restored", hosts=added)
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
 
 async def _build(
@@ -135,7 +104,7 @@ async def start(
     try:
         service, engine, relay = await _build(settings, clock or utcnow, hosts, closers)
         relay.start()
-        repair = _RepairLoop(service, settings.repair_interval_seconds)
+        repair = Periodic("mutations-marker-repair", service.repair_markers, settings.repair_interval_seconds)
         repair.start()
         # Closers run in reverse: the loops stop before NATS and PostgreSQL close.
         closers += [relay.stop, repair.stop]

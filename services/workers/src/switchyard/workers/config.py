@@ -36,6 +36,10 @@ class Settings(BaseSettings):
         heartbeat_interval_ms: Heartbeat interval told to daemons (``WORKERS_HEARTBEAT_INTERVAL_MS``).
         poll_interval_ms: Poll interval told to daemons (``WORKERS_POLL_INTERVAL_MS``).
         issue_lock_ttl_seconds: Issue lock lifetime (``WORKERS_ISSUE_LOCK_TTL_SECONDS``).
+        reconcile_interval_seconds: Seconds between passes that re-queue pending sessions Redis lost
+            (``WORKERS_RECONCILE_INTERVAL_SECONDS``; 0 turns the loop off).
+        reconcile_grace_seconds: A pending session changed more recently than this is left alone by the
+            reconciler, its Redis push may still be in flight (``WORKERS_RECONCILE_GRACE_SECONDS``).
         otel_endpoint: OTLP endpoint; tracing is off when unset (``OTEL_EXPORTER_OTLP_ENDPOINT``).
     """
 
@@ -60,6 +64,12 @@ class Settings(BaseSettings):
     heartbeat_interval_ms: int = _opt(30000, "WORKERS_HEARTBEAT_INTERVAL_MS", "heartbeat_interval_ms", gt=0)
     poll_interval_ms: int = _opt(5000, "WORKERS_POLL_INTERVAL_MS", "poll_interval_ms", gt=0)
     issue_lock_ttl_seconds: int = _opt(7200, "WORKERS_ISSUE_LOCK_TTL_SECONDS", "issue_lock_ttl_seconds", gt=0)
+    reconcile_interval_seconds: float = _opt(
+        60.0, "WORKERS_RECONCILE_INTERVAL_SECONDS", "reconcile_interval_seconds", ge=0
+    )
+    reconcile_grace_seconds: float = _opt(
+        30.0, "WORKERS_RECONCILE_GRACE_SECONDS", "reconcile_grace_seconds", ge=0
+    )
     otel_endpoint: str | None = _opt(None, "OTEL_EXPORTER_OTLP_ENDPOINT", "otel_endpoint")
 
     @field_validator("principal_key", "key_encryption_key", mode="before")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import nats.aio.client
@@ -16,6 +17,7 @@ from switchyard.db.engine import create_engine, create_read_session_factory, cre
 from switchyard.db.migrations import upgrade
 from switchyard.db.redis import create_redis
 from switchyard.grpckit.handle import Closer, ServiceHandle, close_all
+from switchyard.grpckit.periodic import Periodic
 from switchyard.grpckit.server import start_server
 from switchyard.obs import get_logger
 from switchyard.workers.config import Settings
@@ -23,6 +25,7 @@ from switchyard.workers.db.base import SCHEMA
 from switchyard.workers.db.models import outbox
 from switchyard.workers.domain.common import Clock, utcnow
 from switchyard.workers.domain.context import Deps, Policy
+from switchyard.workers.domain.sessions.reconcile import reconcile_queue
 from switchyard.workers.domain.tokens.issuer import RuntimeTokenIssuer
 from switchyard.workers.domain.tokens.repository import ensure_signing_key, load_keys
 from switchyard.workers.events import STREAM, SUBJECTS, OutboxEvents
@@ -138,6 +141,13 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
         consumer = MutationEventsConsumer(js, services.mutation_tracking)
         consumer.start()
         closers.append(consumer.stop)
+        reconciler = Periodic(
+            "workers-queue-reconcile",
+            partial(reconcile_queue, deps, grace_seconds=settings.reconcile_grace_seconds),
+            settings.reconcile_interval_seconds,
+        )
+        reconciler.start()
+        closers.append(reconciler.stop)
         running = await start_server(
             name="workers",
             servicers=[(add_to_server, WorkersServicer(services))],

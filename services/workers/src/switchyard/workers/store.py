@@ -203,6 +203,13 @@ class RedisQueue:
         """Drop a session from the queue."""
         await self._r.zrem(KEYS.key("queue", org_id), session_id)
 
+    async def present(self, org_id: str, session_ids: list[str]) -> set[str]:
+        """Which of these sessions are queued (one ZMSCORE)."""
+        if not session_ids:
+            return set()
+        scores = await self._r.zmscore(KEYS.key("queue", org_id), session_ids)
+        return {sid for sid, score in zip(session_ids, scores, strict=True) if score is not None}
+
 
 class RedisLocks:
     """``IssueLocks``: one holder per issue, later work parked in a sorted set."""
@@ -237,3 +244,8 @@ class RedisLocks:
             return None
         member, score = popped[0]
         return _dec(member), float(score)
+
+    async def parked(self, org_id: str, issue_id: str, session_id: str) -> bool:
+        """Whether the session is parked behind the issue's lock."""
+        score = await self._r.zscore(KEYS.key("issue-pending", org_id, issue_id), session_id)
+        return score is not None

@@ -103,6 +103,9 @@ class WorkQueue(Protocol):
     async def remove(self, org_id: str, session_id: str) -> None:
         """Drop a session from the queue (it was stopped while queued)."""
 
+    async def present(self, org_id: str, session_ids: list[str]) -> set[str]:
+        """Which of these sessions are in the org's queue."""
+
 
 class IssueLocks(Protocol):
     """One active session per issue; later work for a locked issue waits parked."""
@@ -121,6 +124,9 @@ class IssueLocks(Protocol):
 
     async def unpark(self, org_id: str, issue_id: str) -> tuple[str, float] | None:
         """Take the next parked work of an issue, if any."""
+
+    async def parked(self, org_id: str, issue_id: str, session_id: str) -> bool:
+        """Whether the session waits parked behind its issue's lock."""
 
 
 class EventSink(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Text
+from sqlalchemy import BigInteger, Index, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 from switchyard.workers.db.base import Base
 
@@ -18,6 +18,8 @@ class Session(Base):
         Index("ix_sessions_org_id_status", "org_id", "status"),
         Index("ix_sessions_worker_id", "worker_id"),
         Index("ix_sessions_org_id_issue_id", "org_id", "issue_id"),
+        # The queue reconciler pages through pending sessions by id.
+        Index("ix_sessions_pending", "id", postgresql_where=text("status = 'pending'")),
     )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)

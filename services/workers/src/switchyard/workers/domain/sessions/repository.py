@@ -97,6 +97,19 @@ async def get(session: AsyncSession, session_id: str, *, lock: bool = False) -> 
     return row
 
 
+async def pending_page(
+    session: AsyncSession, *, after_id: str, updated_before: datetime, limit: int
+) -> list[Session]:
+    """Pending sessions untouched since ``updated_before``, by id after ``after_id`` (keyset pages)."""
+    rows = await session.scalars(
+        select(Session)
+        .where(Session.status == PENDING, Session.id > after_id, Session.updated_at < updated_before)
+        .order_by(Session.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def get_many(session: AsyncSession, ids: Sequence[str]) -> dict[str, Session]:
     """Sessions by id (missing ids are absent)."""
     rows = await session.scalars(select(Session).where(Session.id.in_(list(ids))))
