@@ -57,6 +57,16 @@ class Beat:
     projects: tuple[bool, tuple[str, ...]] | None
 
 
+@dataclass(frozen=True, slots=True)
+class WorkerLoad:
+    """What a live worker can take: its capacity, what it reports running and the sessions it holds."""
+
+    worker_id: str
+    capacity: int
+    active_count: int
+    held: int
+
+
 class Fleet(Protocol):
     """Worker presence with a TTL, plus each worker's set of held sessions."""
 
@@ -81,6 +91,9 @@ class Fleet(Protocol):
     async def let_go(self, worker_id: str, session_id: str) -> None:
         """Remove one session from the worker's set."""
 
+    async def live(self, org_id: str, *, now: datetime) -> list[WorkerLoad]:
+        """The org's workers whose presence has not expired at ``now``, with their load."""
+
 
 class WorkQueue(Protocol):
     """One priority queue per org (sorted set: lower score pops first)."""
@@ -93,6 +106,9 @@ class WorkQueue(Protocol):
 
     async def remove(self, org_id: str, session_id: str) -> None:
         """Drop a session from the queue (it was stopped while queued)."""
+
+    async def depth(self, org_id: str) -> int:
+        """How many items wait in the org's queue."""
 
 
 class IssueLocks(Protocol):

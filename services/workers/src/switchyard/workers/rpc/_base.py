@@ -13,6 +13,8 @@ from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 from switchyard.workers.domain.context import Deps
 from switchyard.workers.domain.fleet.service import FleetService
+from switchyard.workers.domain.public.control import PublicControlService
+from switchyard.workers.domain.public.service import PublicReadService
 from switchyard.workers.domain.sessions.extra_reports import ExtraReportService
 from switchyard.workers.domain.sessions.files import FileService
 from switchyard.workers.domain.sessions.inbox import InboxService
@@ -36,6 +38,8 @@ class Services:
     files: FileService
     transfers: TransferService
     extra_reports: ExtraReportService
+    public: PublicReadService
+    public_control: PublicControlService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -49,6 +53,8 @@ class Services:
             files=FileService(deps),
             transfers=TransferService(deps),
             extra_reports=ExtraReportService(deps),
+            public=PublicReadService(deps),
+            public_control=PublicControlService(deps),
         )
 
 
