@@ -203,6 +203,7 @@ async def test_list_pages_newest_first_and_filters(workers) -> None:
     for request, field in (
         (svc.ListPublicSessionsRequest(limit=101), "limit"),
         (svc.ListPublicSessionsRequest(limit=-1), "limit"),
+        (svc.ListPublicSessionsRequest(limit=0), "limit"),
         (svc.ListPublicSessionsRequest(cursor="not a cursor!"), "cursor"),
         (svc.ListPublicSessionsRequest(cursor="bm9wZQ"), "cursor"),
         (svc.ListPublicSessionsRequest(status="pending"), "status"),

@@ -87,7 +87,7 @@ class PublicRpc(ServicerBase):
             project_id=request.project_id,
             project_name=request.project_name,
             status=request.status,
-            limit=request.limit,
+            limit=request.limit if request.HasField("limit") else None,
             cursor=request.cursor,
         )
         return svc.ListPublicSessionsResponse(
@@ -136,7 +136,10 @@ class PublicRpc(ServicerBase):
     ) -> svc.ListSessionActivitiesResponse:
         """A session's activities after a cursor."""
         page = await self._s.public.activities(
-            principal=get_principal(), ref=request.session_ref, cursor=request.cursor, limit=request.limit
+            principal=get_principal(),
+            ref=request.session_ref,
+            cursor=request.cursor,
+            limit=request.limit if request.HasField("limit") else None,
         )
         return svc.ListSessionActivitiesResponse(
             activities=[public_activity(a) for a in page.activities],

@@ -144,9 +144,9 @@ def status_filter(value: str) -> tuple[str, ...]:
     return PUBLIC_STATUSES[word]
 
 
-def bounded_limit(value: int, *, default: int, maximum: int) -> int:
-    """A page size: 0 means ``default``; otherwise 1..``maximum`` or InvalidArgument naming ``limit``."""
-    if value == 0:
+def bounded_limit(value: int | None, *, default: int, maximum: int) -> int:
+    """A page size: None means ``default``; otherwise 1..``maximum`` or InvalidArgument naming ``limit``."""
+    if value is None:
         return default
     if not 1 <= value <= maximum:
         raise InvalidArgument(f"limit must be between 1 and {maximum}")

@@ -98,7 +98,7 @@ class PublicReadService:
         project_id: str,
         project_name: str,
         status: str,
-        limit: int,
+        limit: int | None,
         cursor: str,
     ) -> SessionPage:
         """One page of the org's sessions, newest first."""
@@ -126,7 +126,9 @@ class PublicReadService:
             row = await find_session(s, scope=scope, ref=ref)
         return to_public(row, now=self._d.clock())
 
-    async def activities(self, *, principal: Principal, ref: str, cursor: str, limit: int) -> ActivityPage:
+    async def activities(
+        self, *, principal: Principal, ref: str, cursor: str, limit: int | None
+    ) -> ActivityPage:
         """Activities after the cursor, oldest first; an empty page hands the same cursor back."""
         scope = reader_scope(principal)
         after = _activity_position(cursor)
