@@ -11,7 +11,7 @@ from typing import Annotated
 import grpc
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from switchyard.gateway.auth.workers import DAEMON
 from switchyard.gateway.domain.public import schemas as s
 from switchyard.gateway.errors import GatewayError, from_rpc_error
@@ -23,9 +23,9 @@ from switchyard.workers.v1 import workers_service_pb2 as pb
 TAGS = ["Sessions (Public)"]
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 # Query names that are Python keywords or differ from the handler's argument name.
-FromTime = Annotated[str | None, Parameter(query="from", required=False)]
-ToTime = Annotated[str | None, Parameter(query="to", required=False)]
-ProjectName = Annotated[str, Parameter(query="project", required=False)]
+FromTime = Annotated[str | None, QueryParameter(name="from", required=False)]
+ToTime = Annotated[str | None, QueryParameter(name="to", required=False)]
+ProjectName = Annotated[str, QueryParameter(name="project", required=False)]
 HASH_FORMS = "{hash} is the raw session id, the 16-hex spec hash sha256(id)[:16] or the 32-hex guide hash sha256('session:'+id)[:32]."  # noqa: E501
 
 
