@@ -31,6 +31,7 @@ from switchyard.gateway.domain.messages import controllers as messages
 from switchyard.gateway.domain.mutations import controllers as mutations
 from switchyard.gateway.domain.oauth import controllers as oauth
 from switchyard.gateway.domain.org_keys import controllers as org_keys
+from switchyard.gateway.domain.public import controllers as public
 from switchyard.gateway.domain.sessions import controllers as sessions
 from switchyard.gateway.domain.system import controllers as system
 from switchyard.gateway.domain.webhooks import controllers as webhooks
@@ -58,6 +59,7 @@ ROUTES: list[Any] = [
     *workers.ROUTES,
     *sessions.ROUTES,
     *mutations.ROUTES,
+    *public.ROUTES,
     *webhooks.ROUTES,
     *system.ROUTES,
     *health.ROUTES,

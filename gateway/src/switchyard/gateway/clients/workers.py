@@ -198,3 +198,57 @@ class WorkersClient:
         """``RecordSessionReport``: a tool error, security scan, external URLs or token deltas."""
         result: pb.RecordSessionReportResponse = await self._call("RecordSessionReport", request, principal)
         return result
+
+    async def get_public_stats(self, principal: Principal) -> pb.GetPublicStatsResponse:
+        """``GetPublicStats``: the caller's org's fleet and session figures."""
+        result: pb.GetPublicStatsResponse = await self._call(
+            "GetPublicStats", pb.GetPublicStatsRequest(), principal
+        )
+        return result
+
+    async def list_public_sessions(
+        self, principal: Principal, request: pb.ListPublicSessionsRequest
+    ) -> pb.ListPublicSessionsResponse:
+        """``ListPublicSessions``: one page of the org's sessions, newest first."""
+        result: pb.ListPublicSessionsResponse = await self._call("ListPublicSessions", request, principal)
+        return result
+
+    async def get_public_session(
+        self, principal: Principal, *, session_ref: str
+    ) -> pb.GetPublicSessionResponse:
+        """``GetPublicSession``: one session by raw id or either public hash."""
+        request = pb.GetPublicSessionRequest(session_ref=session_ref)
+        result: pb.GetPublicSessionResponse = await self._call("GetPublicSession", request, principal)
+        return result
+
+    async def send_session_prompt(
+        self, principal: Principal, *, session_ref: str, prompt: str
+    ) -> pb.SendSessionPromptResponse:
+        """``SendSessionPrompt``: re-queue, re-prioritise or direct a session with a new prompt."""
+        request = pb.SendSessionPromptRequest(session_ref=session_ref, prompt=prompt)
+        result: pb.SendSessionPromptResponse = await self._call("SendSessionPrompt", request, principal)
+        return result
+
+    async def stop_public_session(
+        self, principal: Principal, *, session_ref: str
+    ) -> pb.StopPublicSessionResponse:
+        """``StopPublicSession``: stop a session (idempotent once terminal)."""
+        request = pb.StopPublicSessionRequest(session_ref=session_ref)
+        result: pb.StopPublicSessionResponse = await self._call("StopPublicSession", request, principal)
+        return result
+
+    async def list_session_activities(
+        self, principal: Principal, request: pb.ListSessionActivitiesRequest
+    ) -> pb.ListSessionActivitiesResponse:
+        """``ListSessionActivities``: a session's activities after a cursor, oldest first."""
+        result: pb.ListSessionActivitiesResponse = await self._call(
+            "ListSessionActivities", request, principal
+        )
+        return result
+
+    async def get_phase_metrics(
+        self, principal: Principal, request: pb.GetPhaseMetricsRequest
+    ) -> pb.GetPhaseMetricsResponse:
+        """``GetPhaseMetrics``: per-phase aggregates of the org's sessions."""
+        result: pb.GetPhaseMetricsResponse = await self._call("GetPhaseMetrics", request, principal)
+        return result

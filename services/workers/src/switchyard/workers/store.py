@@ -1,8 +1,9 @@
 """The Redis side of the domain ports: worker presence, org work queues and issue locks.
 
 Keys (all under ``workers:``): ``worker:{id}`` (hash, TTL renewed by each beat), ``worker:{id}:sessions``
-(set), ``worker:{id}:mutations`` (set of open mutation ids, see ``mutation_flags``), ``queue:{org}``
-(sorted set), ``issue-lock:{org}:{issue}`` (string = holding session id, TTL) and
+(set), ``worker:{id}:mutations`` (set of open mutation ids, see ``mutation_flags``), ``live-workers:{org}``
+(sorted set of the org's worker ids scored by presence expiry, epoch ms), ``queue:{org}`` (sorted set),
+``issue-lock:{org}:{issue}`` (string = holding session id, TTL) and
 ``issue-pending:{org}:{issue}`` (sorted set of parked work).
 """
 
@@ -10,23 +11,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
 from switchyard.db.redis import KeySpace
 from switchyard.workers.domain.common import from_ms, to_ms
-from switchyard.workers.domain.ports import Beat, BeatOutcome, Presence
+from switchyard.workers.domain.ports import Beat, BeatOutcome, Presence, WorkerLoad
 
 KEYS = KeySpace("workers")
 
-# One round trip: refuse unknown workers, apply the beat, renew both TTLs, count the org's queue and
-# say whether any mutation is open for the worker.
+# One round trip: refuse unknown workers, apply the beat, renew both TTLs, re-score the worker in its
+# org's live index (ARGV[3] prefix, ARGV[4] expiry ms, ARGV[5] worker id), count the org's queue and say
+# whether any mutation is open for the worker.
 _BEAT = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
-if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
+if #ARGV > 5 then redis.call('HSET', KEYS[1], unpack(ARGV, 6)) end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
 local org = redis.call('HGET', KEYS[1], 'org')
+redis.call('ZADD', ARGV[3] .. org, ARGV[4], ARGV[5])
+redis.call('EXPIRE', ARGV[3] .. org, ARGV[1])
 return {redis.call('ZCARD', ARGV[2] .. org), redis.call('SCARD', KEYS[3])}
 """
 
@@ -136,9 +141,12 @@ class RedisFleet:
             "reg": worker.registration_key_id,
             "registered_ms": str(to_ms(worker.registered_at)),
         }
+        live = KEYS.key("live-workers", worker.org_id)
         async with self._r.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]
             pipe.expire(key, ttl_seconds)
+            pipe.zadd(live, {worker.id: to_ms(worker.registered_at) + ttl_seconds * 1000})
+            pipe.expire(live, ttl_seconds)
             await pipe.execute()
 
     async def beat(self, worker_id: str, beat: Beat, *, ttl_seconds: int) -> BeatOutcome | None:
@@ -149,8 +157,10 @@ class RedisFleet:
             KEYS.key("worker", worker_id, "sessions"),
             KEYS.key("worker", worker_id, "mutations"),
         ]
+        expiry = to_ms(beat.at) + ttl_seconds * 1000
+        prefixes = [KEYS.key("queue", ""), KEYS.key("live-workers", "")]
         queued, open_mutations = await self._beat(
-            keys=keys, args=[ttl_seconds, KEYS.key("queue", ""), *pairs]
+            keys=keys, args=[ttl_seconds, *prefixes, expiry, worker_id, *pairs]
         )
         if int(queued) < 0:
             return None
@@ -162,8 +172,13 @@ class RedisFleet:
         return _presence(worker_id, raw) if raw else None
 
     async def delete(self, worker_id: str) -> None:
-        """Forget a worker and its session set."""
-        await self._r.delete(KEYS.key("worker", worker_id), KEYS.key("worker", worker_id, "sessions"))
+        """Forget a worker, its session set and its place in the org's live index."""
+        org = await self._r.hget(KEYS.key("worker", worker_id), "org")
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.delete(KEYS.key("worker", worker_id), KEYS.key("worker", worker_id, "sessions"))
+            if org:
+                pipe.zrem(KEYS.key("live-workers", _dec(org)), worker_id)
+            await pipe.execute()
 
     async def held(self, worker_id: str) -> set[str]:
         """Sessions the worker holds."""
@@ -181,6 +196,26 @@ class RedisFleet:
     async def let_go(self, worker_id: str, session_id: str) -> None:
         """Remove one session from the worker's set."""
         await self._r.srem(KEYS.key("worker", worker_id, "sessions"), session_id)
+
+    async def live(self, org_id: str, *, now: datetime) -> list[WorkerLoad]:
+        """The org's unexpired workers with capacity, reported activity and held sessions."""
+        key = KEYS.key("live-workers", org_id)
+        # Expired members are pruned on read, so the index never needs a sweeper.
+        await self._r.zremrangebyscore(key, "-inf", to_ms(now))
+        ids = [_dec(member) for member in await self._r.zrange(key, 0, -1)]
+        if not ids:
+            return []
+        async with self._r.pipeline(transaction=False) as pipe:
+            for worker_id in ids:
+                pipe.hmget(KEYS.key("worker", worker_id), ["capacity", "active"])
+                pipe.scard(KEYS.key("worker", worker_id, "sessions"))
+            replies: list[Any] = await pipe.execute()
+        loads = []
+        for worker_id, (capacity, active), held in zip(ids, replies[::2], replies[1::2], strict=True):
+            if capacity is None:  # the hash expired before the index noticed
+                continue
+            loads.append(WorkerLoad(worker_id, int(_dec(capacity)), int(_dec(active or b"0")), int(held)))
+        return loads
 
 
 class RedisQueue:
@@ -209,6 +244,10 @@ class RedisQueue:
             return set()
         scores = await self._r.zmscore(KEYS.key("queue", org_id), session_ids)
         return {sid for sid, score in zip(session_ids, scores, strict=True) if score is not None}
+
+    async def depth(self, org_id: str) -> int:
+        """How many items wait in the org's queue."""
+        return int(await self._r.zcard(KEYS.key("queue", org_id)))
 
 
 class RedisLocks:

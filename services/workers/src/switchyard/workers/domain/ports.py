@@ -66,6 +66,16 @@ class BeatOutcome:
     mutations_pending: bool
 
 
+@dataclass(frozen=True, slots=True)
+class WorkerLoad:
+    """What a live worker can take: its capacity, what it reports running and the sessions it holds."""
+
+    worker_id: str
+    capacity: int
+    active_count: int
+    held: int
+
+
 class Fleet(Protocol):
     """Worker presence with a TTL, plus each worker's set of held sessions."""
 
@@ -90,6 +100,9 @@ class Fleet(Protocol):
     async def let_go(self, worker_id: str, session_id: str) -> None:
         """Remove one session from the worker's set."""
 
+    async def live(self, org_id: str, *, now: datetime) -> list[WorkerLoad]:
+        """The org's workers whose presence has not expired at ``now``, with their load."""
+
 
 class WorkQueue(Protocol):
     """One priority queue per org (sorted set: lower score pops first)."""
@@ -105,6 +118,9 @@ class WorkQueue(Protocol):
 
     async def present(self, org_id: str, session_ids: list[str]) -> set[str]:
         """Which of these sessions are in the org's queue."""
+
+    async def depth(self, org_id: str) -> int:
+        """How many items wait in the org's queue."""
 
 
 class IssueLocks(Protocol):

@@ -14,6 +14,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from switchyard.workers.domain.context import Deps
 from switchyard.workers.domain.fleet.mutation_tracking import MutationTrackingService
 from switchyard.workers.domain.fleet.service import FleetService
+from switchyard.workers.domain.public.control import PublicControlService
+from switchyard.workers.domain.public.service import PublicReadService
 from switchyard.workers.domain.sessions.extra_reports import ExtraReportService
 from switchyard.workers.domain.sessions.files import FileService
 from switchyard.workers.domain.sessions.inbox import InboxService
@@ -38,6 +40,8 @@ class Services:
     transfers: TransferService
     extra_reports: ExtraReportService
     mutation_tracking: MutationTrackingService
+    public: PublicReadService
+    public_control: PublicControlService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -52,6 +56,8 @@ class Services:
             transfers=TransferService(deps),
             extra_reports=ExtraReportService(deps),
             mutation_tracking=MutationTrackingService(deps),
+            public=PublicReadService(deps),
+            public_control=PublicControlService(deps),
         )
 
 

@@ -20,6 +20,10 @@ class Session(Base):
         Index("ix_sessions_org_id_issue_id", "org_id", "issue_id"),
         # The queue reconciler pages through pending sessions by id.
         Index("ix_sessions_pending", "id", postgresql_where=text("status = 'pending'")),
+        # The public sessions API: lookups by either hash, and newest-first keyset pages per org.
+        Index("ix_sessions_spec_hash", "spec_hash"),
+        Index("ix_sessions_guide_hash", "guide_hash"),
+        Index("ix_sessions_org_id_created_at_id", "org_id", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -52,3 +56,9 @@ class Session(Base):
     finished_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # First 16 hex of sha256(id): the spec's public session hash.
+    spec_hash: Mapped[str] = mapped_column(Text, default="")
+    # First 32 hex of sha256("session:" + id): the guide's public session hash.
+    guide_hash: Mapped[str] = mapped_column(Text, default="")
+    # Prompts that reset the session from a terminal state (phase metrics count them as rework).
+    reset_count: Mapped[int] = mapped_column(default=0)

@@ -115,6 +115,9 @@ class InboxService:
         if not _ENTRY_ID.match(message_id):
             raise InvalidArgument("messageId must be a stream entry id")
         async with self._d.reads() as s:
-            await owned(s, principal=principal, session_id=session_id, worker_id=worker_id)
+            row, wid = await owned(s, principal=principal, session_id=session_id, worker_id=worker_id)
         await self._d.inbox.ack(session_id, chosen, message_id)
+        if row.status in TERMINAL:
+            # The worker read what was left for a stopped session (the public stop keeps it held until then).
+            await self._d.fleet.let_go(wid, row.id)
         return True

@@ -73,6 +73,10 @@ class LifecycleService:
                 await self._d.events.add(s, event)
         if changed and target in fsm.TERMINAL:
             await after_terminal(self._d, row)
+        elif target in fsm.TERMINAL:
+            # A repeat of a terminal state (e.g. the worker confirming a stop made through the public API):
+            # the session no longer counts against the worker's capacity.
+            await self._d.fleet.let_go(wid, row.id)
         return repo.to_view(row)
 
     async def refresh_lock(

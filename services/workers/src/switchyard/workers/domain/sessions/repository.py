@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from switchyard.workers.db.models import Activity, Session
 from switchyard.workers.domain.sessions.fsm import CLAIMED, PENDING
+from switchyard.workers.domain.sessions.hashes import guide_hash, spec_hash
 from switchyard.workers.domain.sessions.models import NewSession, SessionView
 
 
@@ -83,6 +84,9 @@ def add_session(
         finished_at=None,
         created_at=now,
         updated_at=now,
+        spec_hash=spec_hash(session_id),
+        guide_hash=guide_hash(session_id),
+        reset_count=0,
     )
     session.add(row)
     return row

@@ -1,0 +1,1 @@
+"""``/api/public/*``: the org's sessions dashboard API (Rensei §3)."""

@@ -1,0 +1,1 @@
+"""The public sessions API: an org's stats, sessions, activities and phase metrics, and prompt/stop."""
