@@ -36,6 +36,8 @@ class Settings(BaseSettings):
         heartbeat_interval_ms: Heartbeat interval told to daemons (``WORKERS_HEARTBEAT_INTERVAL_MS``).
         poll_interval_ms: Poll interval told to daemons (``WORKERS_POLL_INTERVAL_MS``).
         issue_lock_ttl_seconds: Issue lock lifetime (``WORKERS_ISSUE_LOCK_TTL_SECONDS``).
+        routing_selector_enabled: The routing kill switch; on only when ``WORKERS_ROUTING_SELECTOR_ENABLED``
+            is exactly ``true`` (any other value, or none, answers selections with source "disabled").
         otel_endpoint: OTLP endpoint; tracing is off when unset (``OTEL_EXPORTER_OTLP_ENDPOINT``).
     """
 
@@ -60,7 +62,18 @@ class Settings(BaseSettings):
     heartbeat_interval_ms: int = _opt(30000, "WORKERS_HEARTBEAT_INTERVAL_MS", "heartbeat_interval_ms", gt=0)
     poll_interval_ms: int = _opt(5000, "WORKERS_POLL_INTERVAL_MS", "poll_interval_ms", gt=0)
     issue_lock_ttl_seconds: int = _opt(7200, "WORKERS_ISSUE_LOCK_TTL_SECONDS", "issue_lock_ttl_seconds", gt=0)
+    routing_selector_enabled: bool = _opt(
+        False, "WORKERS_ROUTING_SELECTOR_ENABLED", "routing_selector_enabled"
+    )
     otel_endpoint: str | None = _opt(None, "OTEL_EXPORTER_OTLP_ENDPOINT", "otel_endpoint")
+
+    @field_validator("routing_selector_enabled", mode="before")
+    @classmethod
+    def _exactly_true(cls, value: Any) -> Any:
+        # A kill switch: "1", "yes" or "True" are not "true", so they leave routing off.
+        if isinstance(value, str):
+            return value == "true"
+        return value
 
     @field_validator("principal_key", "key_encryption_key", mode="before")
     @classmethod

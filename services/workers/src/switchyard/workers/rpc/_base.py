@@ -13,6 +13,8 @@ from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 from switchyard.workers.domain.context import Deps
 from switchyard.workers.domain.fleet.service import FleetService
+from switchyard.workers.domain.recovery.service import RecoveryService
+from switchyard.workers.domain.routing.service import RoutingService
 from switchyard.workers.domain.sessions.extra_reports import ExtraReportService
 from switchyard.workers.domain.sessions.files import FileService
 from switchyard.workers.domain.sessions.inbox import InboxService
@@ -36,6 +38,8 @@ class Services:
     files: FileService
     transfers: TransferService
     extra_reports: ExtraReportService
+    routing: RoutingService
+    recovery: RecoveryService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -49,6 +53,8 @@ class Services:
             files=FileService(deps),
             transfers=TransferService(deps),
             extra_reports=ExtraReportService(deps),
+            routing=RoutingService(deps),
+            recovery=RecoveryService(deps),
         )
 
 
