@@ -31,6 +31,8 @@ from switchyard.gateway.domain.messages import controllers as messages
 from switchyard.gateway.domain.mutations import controllers as mutations
 from switchyard.gateway.domain.oauth import controllers as oauth
 from switchyard.gateway.domain.org_keys import controllers as org_keys
+from switchyard.gateway.domain.recovery import controllers as recovery
+from switchyard.gateway.domain.routing import controllers as routing
 from switchyard.gateway.domain.sessions import controllers as sessions
 from switchyard.gateway.domain.system import controllers as system
 from switchyard.gateway.domain.webhooks import controllers as webhooks
@@ -58,6 +60,8 @@ ROUTES: list[Any] = [
     *workers.ROUTES,
     *sessions.ROUTES,
     *mutations.ROUTES,
+    *routing.ROUTES,
+    *recovery.ROUTES,
     *webhooks.ROUTES,
     *system.ROUTES,
     *health.ROUTES,
