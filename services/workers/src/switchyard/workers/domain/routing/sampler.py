@@ -10,8 +10,8 @@ Confidence is how far the posterior has narrowed from the uniform prior:
     std(Beta(a, b)) = sqrt(a * b / ((a + b)**2 * (a + b + 1))),   std(Beta(1, 1)) = sqrt(1 / 12)
 
 With alpha, beta >= 1 the standard deviation is largest at Beta(1, 1), so confidence is 0 with no data and
-grows towards 1 as observations accumulate, like 1 - 1/sqrt(n): about 0.52 after 10 evenly mixed
-rewards, 0.83 after 100 (one-sided rewards narrow faster: 0.73 after 10 successes).
+grows towards 1 as observations accumulate: after n evenly mixed rewards it is 1 - sqrt(3 / (n + 3)),
+about 0.52 after 10 and 0.83 after 100 (one-sided rewards narrow faster: 0.73 after 10 successes).
 """
 
 from __future__ import annotations
