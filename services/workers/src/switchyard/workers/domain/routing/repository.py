@@ -66,20 +66,22 @@ async def observe(s: AsyncSession, *, org_id: str, session_id: str, fb: Feedback
         },
     )
     await s.execute(stmt)
-    s.add(
-        RoutingObservation(
-            org_id=org_id,
-            session_id=session_id,
-            provider=fb.provider,
-            work_type=fb.work_type,
-            reward=reward,
-            task_completed=fb.task_completed,
-            pr_created=fb.pr_created,
-            qa_result=fb.qa_result,
-            total_cost_usd=cost,
-            wall_clock_ms=fb.wall_clock_ms,
-            created_at=now,
-        )
+    s.add(_observation(org_id=org_id, session_id=session_id, fb=fb, now=now))
+
+
+def _observation(*, org_id: str, session_id: str, fb: Feedback, now: datetime) -> RoutingObservation:
+    return RoutingObservation(
+        org_id=org_id,
+        session_id=session_id,
+        provider=fb.provider,
+        work_type=fb.work_type,
+        reward=fb.reward or 0.0,
+        task_completed=fb.task_completed,
+        pr_created=fb.pr_created,
+        qa_result=fb.qa_result,
+        total_cost_usd=fb.total_cost_usd,
+        wall_clock_ms=fb.wall_clock_ms,
+        created_at=now,
     )
 
 
