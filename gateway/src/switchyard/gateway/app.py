@@ -32,6 +32,8 @@ from switchyard.gateway.domain.mutations import controllers as mutations
 from switchyard.gateway.domain.oauth import controllers as oauth
 from switchyard.gateway.domain.org_keys import controllers as org_keys
 from switchyard.gateway.domain.public import controllers as public
+from switchyard.gateway.domain.recovery import controllers as recovery
+from switchyard.gateway.domain.routing import controllers as routing
 from switchyard.gateway.domain.sessions import controllers as sessions
 from switchyard.gateway.domain.system import controllers as system
 from switchyard.gateway.domain.webhooks import controllers as webhooks
@@ -60,6 +62,8 @@ ROUTES: list[Any] = [
     *sessions.ROUTES,
     *mutations.ROUTES,
     *public.ROUTES,
+    *routing.ROUTES,
+    *recovery.ROUTES,
     *webhooks.ROUTES,
     *system.ROUTES,
     *health.ROUTES,

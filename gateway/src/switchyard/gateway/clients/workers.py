@@ -252,3 +252,52 @@ class WorkersClient:
         """``GetPhaseMetrics``: per-phase aggregates of the org's sessions."""
         result: pb.GetPhaseMetricsResponse = await self._call("GetPhaseMetrics", request, principal)
         return result
+
+    async def select_routing_provider(
+        self, principal: Principal, request: pb.SelectRoutingProviderRequest
+    ) -> pb.SelectRoutingProviderResponse:
+        """``SelectRoutingProvider``: Thompson-sampling provider choice for a session's work."""
+        result: pb.SelectRoutingProviderResponse = await self._call(
+            "SelectRoutingProvider", request, principal
+        )
+        return result
+
+    async def record_routing_feedback(
+        self, principal: Principal, request: pb.RecordRoutingFeedbackRequest
+    ) -> pb.RecordRoutingFeedbackResponse:
+        """``RecordRoutingFeedback``: one observed reward for a provider."""
+        result: pb.RecordRoutingFeedbackResponse = await self._call(
+            "RecordRoutingFeedback", request, principal
+        )
+        return result
+
+    async def get_routing_metrics(
+        self, principal: Principal, *, limit: int, cursor: str
+    ) -> pb.GetRoutingMetricsResponse:
+        """``GetRoutingMetrics``: the org's posteriors and a page of decisions."""
+        request = pb.GetRoutingMetricsRequest(limit=limit, cursor=cursor)
+        result: pb.GetRoutingMetricsResponse = await self._call("GetRoutingMetrics", request, principal)
+        return result
+
+    async def create_recovery_packet(
+        self, principal: Principal, request: pb.CreateRecoveryPacketRequest
+    ) -> pb.CreateRecoveryPacketResponse:
+        """``CreateRecoveryPacket``: save a session's crash context."""
+        result: pb.CreateRecoveryPacketResponse = await self._call("CreateRecoveryPacket", request, principal)
+        return result
+
+    async def get_recovery_packet(
+        self, principal: Principal, *, session_id: str, resume: bool
+    ) -> pb.GetRecoveryPacketResponse:
+        """``GetRecoveryPacket``: the newest unconsumed packet, consumed when ``resume``."""
+        request = pb.GetRecoveryPacketRequest(session_id=session_id, resume=resume)
+        result: pb.GetRecoveryPacketResponse = await self._call("GetRecoveryPacket", request, principal)
+        return result
+
+    async def get_recovery_chain(
+        self, principal: Principal, *, session_id: str
+    ) -> pb.GetRecoveryChainResponse:
+        """``GetRecoveryChain``: the session's packets, newest first."""
+        request = pb.GetRecoveryChainRequest(session_id=session_id)
+        result: pb.GetRecoveryChainResponse = await self._call("GetRecoveryChain", request, principal)
+        return result

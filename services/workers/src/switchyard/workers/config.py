@@ -40,6 +40,8 @@ class Settings(BaseSettings):
             (``WORKERS_RECONCILE_INTERVAL_SECONDS``; 0 turns the loop off).
         reconcile_grace_seconds: A pending session changed more recently than this is left alone by the
             reconciler, its Redis push may still be in flight (``WORKERS_RECONCILE_GRACE_SECONDS``).
+        routing_selector_enabled: The routing kill switch; on only when ``WORKERS_ROUTING_SELECTOR_ENABLED``
+            is exactly ``true`` (any other value, or none, answers selections with source "disabled").
         otel_endpoint: OTLP endpoint; tracing is off when unset (``OTEL_EXPORTER_OTLP_ENDPOINT``).
     """
 
@@ -70,7 +72,18 @@ class Settings(BaseSettings):
     reconcile_grace_seconds: float = _opt(
         30.0, "WORKERS_RECONCILE_GRACE_SECONDS", "reconcile_grace_seconds", ge=0
     )
+    routing_selector_enabled: bool = _opt(
+        False, "WORKERS_ROUTING_SELECTOR_ENABLED", "routing_selector_enabled"
+    )
     otel_endpoint: str | None = _opt(None, "OTEL_EXPORTER_OTLP_ENDPOINT", "otel_endpoint")
+
+    @field_validator("routing_selector_enabled", mode="before")
+    @classmethod
+    def _exactly_true(cls, value: Any) -> Any:
+        # A kill switch: "1", "yes" or "True" are not "true", so they leave routing off.
+        if isinstance(value, str):
+            return value == "true"
+        return value
 
     @field_validator("principal_key", "key_encryption_key", mode="before")
     @classmethod

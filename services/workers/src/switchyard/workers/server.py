@@ -98,6 +98,7 @@ def _policy(settings: Settings) -> Policy:
         heartbeat_interval_ms=settings.heartbeat_interval_ms,
         poll_interval_ms=settings.poll_interval_ms,
         issue_lock_ttl_seconds=settings.issue_lock_ttl_seconds,
+        routing_enabled=settings.routing_selector_enabled,
     )
 
 

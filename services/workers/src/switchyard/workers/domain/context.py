@@ -31,6 +31,8 @@ class Policy:
     heartbeat_interval_ms: int
     poll_interval_ms: int
     issue_lock_ttl_seconds: int
+    # The routing kill switch: off answers every selection with source "disabled".
+    routing_enabled: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,14 +7,17 @@ from switchyard.workers.rpc._files import FilesRpc
 from switchyard.workers.rpc._fleet import FleetRpc
 from switchyard.workers.rpc._inbox import InboxRpc
 from switchyard.workers.rpc._public import PublicRpc
+from switchyard.workers.rpc._routing import RoutingRpc
 from switchyard.workers.rpc._sessions import SessionRpc
 from switchyard.workers.v1 import workers_service_pb2_grpc as grpc_api
 
 SERVICE_NAME = "switchyard.workers.v1.WorkersService"
 
 
-class WorkersServicer(FleetRpc, SessionRpc, InboxRpc, FilesRpc, PublicRpc, grpc_api.WorkersServiceServicer):
-    """All 31 RPCs of ``switchyard.workers.v1.WorkersService``."""
+class WorkersServicer(
+    FleetRpc, SessionRpc, InboxRpc, FilesRpc, PublicRpc, RoutingRpc, grpc_api.WorkersServiceServicer
+):
+    """Every RPC of ``switchyard.workers.v1.WorkersService``."""
 
 
 add_to_server = grpc_api.add_WorkersServiceServicer_to_server

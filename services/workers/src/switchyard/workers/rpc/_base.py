@@ -16,6 +16,8 @@ from switchyard.workers.domain.fleet.mutation_tracking import MutationTrackingSe
 from switchyard.workers.domain.fleet.service import FleetService
 from switchyard.workers.domain.public.control import PublicControlService
 from switchyard.workers.domain.public.service import PublicReadService
+from switchyard.workers.domain.recovery.service import RecoveryService
+from switchyard.workers.domain.routing.service import RoutingService
 from switchyard.workers.domain.sessions.extra_reports import ExtraReportService
 from switchyard.workers.domain.sessions.files import FileService
 from switchyard.workers.domain.sessions.inbox import InboxService
@@ -42,6 +44,8 @@ class Services:
     mutation_tracking: MutationTrackingService
     public: PublicReadService
     public_control: PublicControlService
+    routing: RoutingService
+    recovery: RecoveryService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -58,6 +62,8 @@ class Services:
             mutation_tracking=MutationTrackingService(deps),
             public=PublicReadService(deps),
             public_control=PublicControlService(deps),
+            routing=RoutingService(deps),
+            recovery=RecoveryService(deps),
         )
 
 

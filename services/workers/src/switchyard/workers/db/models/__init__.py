@@ -2,8 +2,22 @@
 
 from switchyard.workers.db.models._activity import Activity
 from switchyard.workers.db.models._outbox import outbox
+from switchyard.workers.db.models._recovery_packet import RecoveryPacket
+from switchyard.workers.db.models._routing_decision import RoutingDecision
+from switchyard.workers.db.models._routing_observation import RoutingObservation
+from switchyard.workers.db.models._routing_posterior import RoutingPosterior
 from switchyard.workers.db.models._session import Session
 from switchyard.workers.db.models._signing_key import SigningKey
 from switchyard.workers.db.models._worker import Worker
 
-__all__ = ["Activity", "Session", "SigningKey", "Worker", "outbox"]
+__all__ = [
+    "Activity",
+    "RecoveryPacket",
+    "RoutingDecision",
+    "RoutingObservation",
+    "RoutingPosterior",
+    "Session",
+    "SigningKey",
+    "Worker",
+    "outbox",
+]

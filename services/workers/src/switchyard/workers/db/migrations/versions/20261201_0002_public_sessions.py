@@ -1,6 +1,6 @@
 """Public sessions API: the two public session hashes (backfilled), a reset counter, and list indexes.
 
-Revision ID: 0002_public_sessions
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-01 09:00:00.000000
 

@@ -1,0 +1,1 @@
+"""Recovery packets (Rensei §2.5): crash context saved for a session, resumed once."""

@@ -1,0 +1,1 @@
+"""Recovery packets: crash context saved for a session so a later agent can resume from it."""

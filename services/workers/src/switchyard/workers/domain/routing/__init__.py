@@ -1,0 +1,1 @@
+"""Provider routing: a multi-armed bandit (Thompson sampling over Beta posteriors)."""
