@@ -36,6 +36,12 @@ class Settings(BaseSettings):
         heartbeat_interval_ms: Heartbeat interval told to daemons (``WORKERS_HEARTBEAT_INTERVAL_MS``).
         poll_interval_ms: Poll interval told to daemons (``WORKERS_POLL_INTERVAL_MS``).
         issue_lock_ttl_seconds: Issue lock lifetime (``WORKERS_ISSUE_LOCK_TTL_SECONDS``).
+        credential_keepalive_seconds: Keep-alive frame interval of credential rotation streams
+            (``WORKERS_CREDENTIAL_KEEPALIVE_SECONDS``).
+        credential_watcher_refresh_seconds: How often an open rotation stream renews its entry in the
+            cross-replica watcher registry (``WORKERS_CREDENTIAL_WATCHER_REFRESH_SECONDS``).
+        credential_watcher_ttl_seconds: How long a registry entry outlives its last renewal, e.g. when the
+            replica serving it dies (``WORKERS_CREDENTIAL_WATCHER_TTL_SECONDS``).
         otel_endpoint: OTLP endpoint; tracing is off when unset (``OTEL_EXPORTER_OTLP_ENDPOINT``).
     """
 
@@ -60,6 +66,15 @@ class Settings(BaseSettings):
     heartbeat_interval_ms: int = _opt(30000, "WORKERS_HEARTBEAT_INTERVAL_MS", "heartbeat_interval_ms", gt=0)
     poll_interval_ms: int = _opt(5000, "WORKERS_POLL_INTERVAL_MS", "poll_interval_ms", gt=0)
     issue_lock_ttl_seconds: int = _opt(7200, "WORKERS_ISSUE_LOCK_TTL_SECONDS", "issue_lock_ttl_seconds", gt=0)
+    credential_keepalive_seconds: float = _opt(
+        15.0, "WORKERS_CREDENTIAL_KEEPALIVE_SECONDS", "credential_keepalive_seconds", gt=0
+    )
+    credential_watcher_refresh_seconds: float = _opt(
+        10.0, "WORKERS_CREDENTIAL_WATCHER_REFRESH_SECONDS", "credential_watcher_refresh_seconds", gt=0
+    )
+    credential_watcher_ttl_seconds: float = _opt(
+        30.0, "WORKERS_CREDENTIAL_WATCHER_TTL_SECONDS", "credential_watcher_ttl_seconds", gt=0
+    )
     otel_endpoint: str | None = _opt(None, "OTEL_EXPORTER_OTLP_ENDPOINT", "otel_endpoint")
 
     @field_validator("principal_key", "key_encryption_key", mode="before")

@@ -28,8 +28,10 @@ from switchyard.workers.domain.tokens.repository import ensure_signing_key, load
 from switchyard.workers.events import STREAM, SUBJECTS, OutboxEvents
 from switchyard.workers.files_store import RedisFileLocks
 from switchyard.workers.inbox_store import RedisInbox
+from switchyard.workers.rotation_feed import NatsRotationFeed
 from switchyard.workers.rpc import SERVICE_NAME, Services, WorkersServicer, add_to_server
 from switchyard.workers.store import RedisFleet, RedisLocks, RedisQueue
+from switchyard.workers.watchers_store import RedisWatchers
 
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 log = get_logger(__name__)
@@ -66,7 +68,9 @@ async def migrate(settings: Settings) -> None:
     await upgrade(url=settings.database_url, script_location=MIGRATIONS, schema=SCHEMA)
 
 
-async def _connect(settings: Settings, closers: list[Closer]) -> tuple[AsyncEngine, Redis, JetStream]:
+async def _connect(
+    settings: Settings, closers: list[Closer]
+) -> tuple[AsyncEngine, Redis, JetStream, NatsRotationFeed]:
     # Each resource registers its closer as soon as it exists, so a failed start leaks nothing.
     engine = create_engine(settings.database_url, application_name="workers")
     closers.append(engine.dispose)
@@ -76,7 +80,11 @@ async def _connect(settings: Settings, closers: list[Closer]) -> tuple[AsyncEngi
     closers.append(lambda: drain_quietly(nc))
     js = nc.jetstream()
     await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
-    return engine, redis, js
+    # One subscription per replica for every rotation watcher it serves; it stops before NATS drains.
+    rotations = NatsRotationFeed(nc, js)
+    await rotations.start()
+    closers.append(rotations.stop)
+    return engine, redis, js, rotations
 
 
 async def _issuer(sessions: SessionFactory, *, kek: bytes, clock: Clock, ttl: int) -> RuntimeTokenIssuer:
@@ -93,6 +101,9 @@ def _policy(settings: Settings) -> Policy:
         heartbeat_interval_ms=settings.heartbeat_interval_ms,
         poll_interval_ms=settings.poll_interval_ms,
         issue_lock_ttl_seconds=settings.issue_lock_ttl_seconds,
+        watch_keepalive_seconds=settings.credential_keepalive_seconds,
+        watch_refresh_seconds=settings.credential_watcher_refresh_seconds,
+        watch_ttl_seconds=settings.credential_watcher_ttl_seconds,
     )
 
 
@@ -110,7 +121,7 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     now = clock or utcnow
     closers: list[Closer] = []
     try:
-        engine, redis, js = await _connect(settings, closers)
+        engine, redis, js, rotations = await _connect(settings, closers)
         sessions = create_session_factory(engine)
         kek = key_encryption_key(settings)
         deps = Deps(
@@ -126,6 +137,8 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
             files=RedisFileLocks(redis),
             policy=_policy(settings),
             kek=kek,
+            rotations=rotations,
+            watchers=RedisWatchers(redis),
         )
         relay = OutboxRelay(session_factory=sessions, table=outbox, js=js)
         relay.start()

@@ -8,7 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.grpckit.errors import InvalidArgument, NotFound, PermissionDenied
 from switchyard.grpckit.principal import ORG_KEY, SERVICE, USER, WORKER, Principal
 from switchyard.workers.domain.common import Clock
-from switchyard.workers.domain.ports import EventSink, FileLocks, Fleet, Inbox, IssueLocks, WorkQueue
+from switchyard.workers.domain.ports import (
+    EventSink,
+    FileLocks,
+    Fleet,
+    Inbox,
+    IssueLocks,
+    RotationFeed,
+    WatcherRegistry,
+    WorkQueue,
+)
 from switchyard.workers.domain.tokens.issuer import RuntimeTokenIssuer
 
 REGISTER_SCOPE = "worker:register"
@@ -23,6 +32,10 @@ class Policy:
     heartbeat_interval_ms: int
     poll_interval_ms: int
     issue_lock_ttl_seconds: int
+    # Credential rotation watchers: keep-alive frame interval, registry renewal interval, registry expiry.
+    watch_keepalive_seconds: float = 15.0
+    watch_refresh_seconds: float = 10.0
+    watch_ttl_seconds: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +55,8 @@ class Deps:
     files: FileLocks
     policy: Policy
     kek: bytes
+    rotations: RotationFeed
+    watchers: WatcherRegistry
 
 
 def require_service(principal: Principal) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from switchyard.workers.rpc._base import Services
+from switchyard.workers.rpc._credentials import CredentialsRpc
 from switchyard.workers.rpc._files import FilesRpc
 from switchyard.workers.rpc._fleet import FleetRpc
 from switchyard.workers.rpc._inbox import InboxRpc
@@ -12,8 +13,10 @@ from switchyard.workers.v1 import workers_service_pb2_grpc as grpc_api
 SERVICE_NAME = "switchyard.workers.v1.WorkersService"
 
 
-class WorkersServicer(FleetRpc, SessionRpc, InboxRpc, FilesRpc, grpc_api.WorkersServiceServicer):
-    """All 24 RPCs of ``switchyard.workers.v1.WorkersService``."""
+class WorkersServicer(
+    FleetRpc, SessionRpc, InboxRpc, FilesRpc, CredentialsRpc, grpc_api.WorkersServiceServicer
+):
+    """All 30 RPCs of ``switchyard.workers.v1.WorkersService``."""
 
 
 add_to_server = grpc_api.add_WorkersServiceServicer_to_server

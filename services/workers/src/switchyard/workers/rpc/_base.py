@@ -12,6 +12,8 @@ from google.protobuf.message import Message
 from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 from switchyard.workers.domain.context import Deps
+from switchyard.workers.domain.credentials.rotation import RotationService
+from switchyard.workers.domain.credentials.service import CredentialService
 from switchyard.workers.domain.fleet.service import FleetService
 from switchyard.workers.domain.sessions.extra_reports import ExtraReportService
 from switchyard.workers.domain.sessions.files import FileService
@@ -36,6 +38,8 @@ class Services:
     files: FileService
     transfers: TransferService
     extra_reports: ExtraReportService
+    credentials: CredentialService
+    rotations: RotationService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -49,6 +53,8 @@ class Services:
             files=FileService(deps),
             transfers=TransferService(deps),
             extra_reports=ExtraReportService(deps),
+            credentials=CredentialService(deps),
+            rotations=RotationService(deps),
         )
 
 

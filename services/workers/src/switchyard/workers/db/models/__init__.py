@@ -1,9 +1,10 @@
 """Workers ORM models, one per file, re-exported here."""
 
 from switchyard.workers.db.models._activity import Activity
+from switchyard.workers.db.models._credential import Credential
 from switchyard.workers.db.models._outbox import outbox
 from switchyard.workers.db.models._session import Session
 from switchyard.workers.db.models._signing_key import SigningKey
 from switchyard.workers.db.models._worker import Worker
 
-__all__ = ["Activity", "Session", "SigningKey", "Worker", "outbox"]
+__all__ = ["Activity", "Credential", "Session", "SigningKey", "Worker", "outbox"]
