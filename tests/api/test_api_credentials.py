@@ -64,7 +64,8 @@ async def test_store_list_delete_never_show_values(fleet) -> None:
         "p1",
         "production",
     )
-    assert RFC3339.match(credential["createdAt"]) and credential["rotatedAt"] is None
+    assert RFC3339.match(credential["createdAt"])
+    assert credential["rotatedAt"] is None
     # An org admin (here the owner) with X-Tenant-ID manages them too; a replacement is a rotation.
     owner = org.owner.headers(org.id)
     replaced = await _store(fleet.client, owner, org.id, "GH_TOKEN", _secret(), projectId="p1")
@@ -76,7 +77,8 @@ async def test_store_list_delete_never_show_values(fleet) -> None:
     listed = await fleet.client.get(CREDENTIALS, headers=key, params={"orgId": org.id})
     assert listed.status_code == 200, listed.text
     assert [c["name"] for c in listed.json()["credentials"]] == ["NPM_TOKEN", "GH_TOKEN"]
-    assert value not in listed.text and "value" not in listed.text
+    assert value not in listed.text
+    assert "value" not in listed.text
     only_p1 = await fleet.client.get(CREDENTIALS, headers=key, params={"projectId": "p1"})
     assert [c["name"] for c in only_p1.json()["credentials"]] == ["GH_TOKEN"]
     org_wide = await fleet.client.get(CREDENTIALS, headers=key, params={"projectId": ""})
@@ -212,9 +214,9 @@ class SseClient:
                 field, _, value = line.partition(":")
                 event[field] = value.strip()
 
-    async def next(self, timeout: float = 5.0) -> dict[str, Any]:
+    async def next(self, wait: float = 5.0) -> dict[str, Any]:
         """The next event (or comment-only block)."""
-        return await asyncio.wait_for(self.events.get(), timeout)
+        return await asyncio.wait_for(self.events.get(), wait)
 
     async def updates(self, seconds: float) -> list[dict[str, Any]]:
         """UPDATE events that arrive within ``seconds``."""
@@ -257,7 +259,7 @@ async def _sse(client: httpx.AsyncClient, headers: dict, session_id: str = "") -
 async def streaming_gateway(
     identity_addr, redis_url, principal_key, mutations_addr, start_workers, workers_settings_values
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """Gateway replica A on a real port (uvicorn), in front of a second workers server with a 0.3 s keep-alive."""
+    """Gateway replica A on a real port (uvicorn) before a second workers server (0.3 s keep-alive)."""
     workers = await start_workers({**workers_settings_values, "credential_keepalive_seconds": 0.3})
     settings = GatewaySettings(
         identity_addr=identity_addr,

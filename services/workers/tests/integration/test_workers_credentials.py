@@ -120,14 +120,16 @@ async def test_value_is_sealed_at_rest_and_bound_to_org_and_id(workers, workers_
     made = (
         await workers.call("StoreCredential", _store(org, "GH_TOKEN", value), workers.admin(org))
     ).credential
-    assert made.id.startswith("cred_") and len(made.id) == 37
+    assert made.id.startswith("cred_")
+    assert len(made.id) == 37
     assert (made.project_id, made.env_name, made.kind) == ("", "production", "github")
     assert not made.HasField("rotated_at")
     async with workers.server.deps.sessions() as s:
         raw = (
             await s.execute(text("SELECT value_enc FROM workers.credentials WHERE id = :id"), {"id": made.id})
         ).scalar_one()
-    assert value.encode() not in raw and value[:16].encode() not in raw
+    assert value.encode() not in raw
+    assert value[:16].encode() not in raw
     kek = key_encryption_key(workers_settings)
     assert open_sealed(raw, kek=kek, org_id=org, credential_id=made.id) == value
     # The associated data binds the blob to its row: copied to another org or id it does not open.
@@ -337,9 +339,9 @@ class Watch:
         except grpc.aio.AioRpcError as exc:
             await self._frames.put(exc)
 
-    async def frame(self, timeout: float = 5.0) -> svc.WatchCredentialRotationsResponse:
+    async def frame(self, wait: float = 5.0) -> svc.WatchCredentialRotationsResponse:
         """The next frame (an RPC error is raised)."""
-        item = await asyncio.wait_for(self._frames.get(), timeout)
+        item = await asyncio.wait_for(self._frames.get(), wait)
         if isinstance(item, Exception):
             raise item
         return item
