@@ -28,7 +28,7 @@ class Settings(BaseSettings):
         principal_key: Key shared with the gateway to verify principals (``SWITCHYARD_PRINCIPAL_KEY``).
         grpc_host: Interface the gRPC server binds (``WORKERS_GRPC_HOST``).
         grpc_port: gRPC port (``WORKERS_GRPC_PORT``).
-        key_encryption_key: Key that encrypts the runtime-JWT signing keys at rest
+        key_encryption_key: Key that encrypts the runtime-JWT signing keys and the credential values at rest
             (``WORKERS_KEY_ENCRYPTION_KEY``); derived from the principal key with HKDF when unset.
         runtime_token_ttl_seconds: Runtime JWT lifetime (``WORKERS_RUNTIME_TOKEN_TTL_SECONDS``).
         worker_ttl_seconds: Presence lifetime, renewed by each beat (``WORKERS_WORKER_TTL_SECONDS``).
