@@ -84,6 +84,11 @@ async def test_store_list_delete_never_show_values(fleet) -> None:
     org_wide = await fleet.client.get(CREDENTIALS, headers=key, params={"projectId": ""})
     assert [c["name"] for c in org_wide.json()["credentials"]] == ["NPM_TOKEN"]
 
+
+async def test_delete_answers_404_for_another_orgs_credential(fleet) -> None:
+    org = await fleet.org("cred-delete")
+    key = fleet.api.bearer(org.key)
+    credential = (await _store(fleet.client, key, org.id, "GH_TOKEN", _secret())).json()["credential"]
     stranger = await fleet.org("cred-stranger")
     foreign = await fleet.client.delete(
         f"{CREDENTIALS}/{credential['id']}", headers=fleet.api.bearer(stranger.key)

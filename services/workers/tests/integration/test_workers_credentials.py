@@ -226,16 +226,14 @@ async def test_values_never_reach_events_logs_or_listings(workers, logs) -> None
     assert dict(snap.env) == {"ANTHROPIC_API_KEY": rotated_value}
     await workers.call("RotateCredentials", svc.RotateCredentialsRequest(org_id=org, kind="anthropic"), admin)
     listed = await workers.call("ListCredentials", svc.ListCredentialsRequest(org_id=org), admin)
-
-    async with workers.server.deps.sessions() as s:
-        rows = (
-            await s.execute(
-                select(outbox.c.subject, outbox.c.payload).where(
-                    outbox.c.subject.like("workers.credentials.%")
-                )
-            )
-        ).all()
-    mine = [row for row in rows if org.encode() in row.payload]
+    mine = await _credential_events(workers, org)
+    for secret in (value, rotated_value):
+        assert all(secret.encode() not in row.payload for row in mine)
+        assert secret.encode() not in listed.SerializeToString()
+        assert secret not in logs.text
+    # The logs were captured (names and ids are logged), so the absence above means something.
+    assert "ANTHROPIC_API_KEY" in logs.text
+    assert "credentials snapshotted" in logs.text
     assert {row.subject for row in mine} == {
         "workers.credentials.snapshotted",
         f"workers.credentials.rotated.{org}",
@@ -250,13 +248,18 @@ async def test_values_never_reach_events_logs_or_listings(workers, logs) -> None
         ["ANTHROPIC_API_KEY"],
     )
     assert (audit.actor_kind, audit.actor_id) == ("org_key", key.token_id)
-    for secret in (value, rotated_value):
-        assert all(secret.encode() not in row.payload for row in mine)
-        assert secret.encode() not in listed.SerializeToString()
-        assert secret not in logs.text
-    # The logs were captured (names and ids are logged), so the absence above means something.
-    assert "ANTHROPIC_API_KEY" in logs.text
-    assert "credentials snapshotted" in logs.text
+
+
+async def _credential_events(workers, org: str) -> list[Any]:
+    async with workers.server.deps.sessions() as s:
+        rows = (
+            await s.execute(
+                select(outbox.c.subject, outbox.c.payload).where(
+                    outbox.c.subject.like("workers.credentials.%")
+                )
+            )
+        ).all()
+    return [row for row in rows if org.encode() in row.payload]
 
 
 async def test_delete_and_other_orgs_ids(workers) -> None:

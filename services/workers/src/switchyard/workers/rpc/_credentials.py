@@ -62,7 +62,7 @@ class CredentialsRpc(ServicerBase):
         self, request: svc.ListCredentialsRequest, context: Context
     ) -> svc.ListCredentialsResponse:
         """The org's credential metadata."""
-        infos = await self._s.credentials.list(
+        infos = await self._s.credentials.list_credentials(
             principal=get_principal(),
             org_id=request.org_id,
             project_id=request.project_id if request.HasField("project_id") else None,

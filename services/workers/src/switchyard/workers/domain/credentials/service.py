@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from cryptography.exceptions import InvalidTag
+from sqlalchemy.ext.asyncio import AsyncSession
 from switchyard.grpckit.errors import Conflict, NotFound
 from switchyard.grpckit.principal import Principal
 from switchyard.obs import get_logger
@@ -54,41 +55,37 @@ class CredentialService:
             "env_name": rules.env_of(env_name),
             "name": rules.name_of(name),
         }
-        kind = rules.kind_of(kind)
+        row = Credential(id=new_credential_id(), kind=rules.kind_of(kind), rotated_at=None, **key)
         secret = rules.secret_of(value)
-        now = self._d.clock()
-        rotated: CredentialsRotated | None = None
+        row.created_at = row.updated_at = self._d.clock()
+        row.value_enc = seal(secret, kek=self._d.kek, org_id=org, credential_id=row.id)
         msg_id = rotation_msg_id()
         async with self._d.sessions() as s, s.begin():
-            row = Credential(
-                id=new_credential_id(), kind=kind, created_at=now, updated_at=now, rotated_at=None, **key
-            )
-            row.value_enc = seal(secret, kek=self._d.kek, org_id=org, credential_id=row.id)
+            rotated = None
             if not await repo.insert_new(s, row):
-                found = await repo.by_key(s, **key)
-                if found is None:
-                    raise Conflict("the credential changed concurrently; retry")
-                found.value_enc = seal(secret, kek=self._d.kek, org_id=org, credential_id=found.id)
-                found.kind, found.updated_at, found.rotated_at = kind, now, now
-                row = found
+                row = await self._replace(s, row, secret)
                 who, whom = rules.actor(principal)
                 rotated = CredentialsRotated.of(
-                    org_id=org, kind=kind, rotated_at=now, actor_kind=who, actor_id=whom
+                    org_id=org, kind=row.kind, rotated_at=row.updated_at, actor_kind=who, actor_id=whom
                 )
                 self._d.rotations.stage(s, rotated, msg_id=msg_id)
         if rotated is not None:
             await self._d.rotations.announce(rotated, msg_id=msg_id)
-        log.info(
-            "credential stored",
-            org_id=org,
-            credential_id=row.id,
-            name=row.name,
-            kind=kind,
-            rotated=bool(rotated),
-        )
+        log.info("credential stored", org_id=org, credential_id=row.id, name=row.name, rotated=bool(rotated))
         return CredentialInfo.of(row), rotated is not None
 
-    async def list(
+    async def _replace(self, s: AsyncSession, new: Credential, secret: str) -> Credential:
+        # The existing row keeps its id and creation time; the value is resealed under that id.
+        found = await repo.by_key(
+            s, org_id=new.org_id, project_id=new.project_id, env_name=new.env_name, name=new.name
+        )
+        if found is None:
+            raise Conflict("the credential changed concurrently; retry")
+        found.value_enc = seal(secret, kek=self._d.kek, org_id=found.org_id, credential_id=found.id)
+        found.kind, found.updated_at, found.rotated_at = new.kind, new.updated_at, new.updated_at
+        return found
+
+    async def list_credentials(
         self, *, principal: Principal, org_id: str, project_id: str | None, env_name: str
     ) -> list[CredentialInfo]:
         """The org's credential metadata (optionally one project's and/or one environment's)."""
