@@ -25,6 +25,7 @@ from switchyard.gateway.clients.workers import WorkersClient
 from switchyard.gateway.config import Settings
 from switchyard.gateway.domain.api_keys import controllers as api_keys
 from switchyard.gateway.domain.auth import controllers as auth
+from switchyard.gateway.domain.credentials import controllers as credentials
 from switchyard.gateway.domain.deps import GATEWAY
 from switchyard.gateway.domain.members import controllers as members
 from switchyard.gateway.domain.messages import controllers as messages
@@ -64,6 +65,7 @@ ROUTES: list[Any] = [
     *public.ROUTES,
     *routing.ROUTES,
     *recovery.ROUTES,
+    *credentials.ROUTES,
     *webhooks.ROUTES,
     *system.ROUTES,
     *health.ROUTES,

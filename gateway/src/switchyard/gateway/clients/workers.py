@@ -301,3 +301,55 @@ class WorkersClient:
         request = pb.GetRecoveryChainRequest(session_id=session_id)
         result: pb.GetRecoveryChainResponse = await self._call("GetRecoveryChain", request, principal)
         return result
+
+    async def store_credential(
+        self, principal: Principal, request: pb.StoreCredentialRequest
+    ) -> pb.StoreCredentialResponse:
+        """``StoreCredential``: create or replace (rotate) a credential."""
+        result: pb.StoreCredentialResponse = await self._call("StoreCredential", request, principal)
+        return result
+
+    async def list_credentials(
+        self, principal: Principal, request: pb.ListCredentialsRequest
+    ) -> pb.ListCredentialsResponse:
+        """``ListCredentials``: metadata only."""
+        result: pb.ListCredentialsResponse = await self._call("ListCredentials", request, principal)
+        return result
+
+    async def delete_credential(
+        self, principal: Principal, *, credential_id: str
+    ) -> pb.DeleteCredentialResponse:
+        """``DeleteCredential``."""
+        request = pb.DeleteCredentialRequest(credential_id=credential_id)
+        result: pb.DeleteCredentialResponse = await self._call("DeleteCredential", request, principal)
+        return result
+
+    async def snapshot_credentials(
+        self, principal: Principal, request: pb.SnapshotCredentialsRequest
+    ) -> pb.SnapshotCredentialsResponse:
+        """``SnapshotCredentials``: the environment for a daemon's agents."""
+        result: pb.SnapshotCredentialsResponse = await self._call("SnapshotCredentials", request, principal)
+        return result
+
+    async def rotate_credentials(
+        self, principal: Principal, *, org_id: str, kind: str
+    ) -> pb.RotateCredentialsResponse:
+        """``RotateCredentials``: stamp a kind as rotated and fan it out."""
+        request = pb.RotateCredentialsRequest(org_id=org_id, kind=kind)
+        result: pb.RotateCredentialsResponse = await self._call("RotateCredentials", request, principal)
+        return result
+
+    def watch_credential_rotations(
+        self, principal: Principal, *, session_id: str, max_seconds: float
+    ) -> grpc.aio.UnaryStreamCall[Any, pb.WatchCredentialRotationsResponse]:
+        """``WatchCredentialRotations``: the open call; the caller reads it and must cancel it when done.
+
+        Its deadline is ``max_seconds``, not the unary timeout: the stream is meant to stay open, and the
+        SSE client reconnects when it ends.
+        """
+        metadata = call_metadata(self._signer.sign(principal), principal.request_id)
+        request = pb.WatchCredentialRotationsRequest(session_id=session_id)
+        call: grpc.aio.UnaryStreamCall[Any, pb.WatchCredentialRotationsResponse] = (
+            self._stub.WatchCredentialRotations(request, metadata=metadata, timeout=max_seconds)
+        )
+        return call

@@ -28,7 +28,7 @@ class Settings(BaseSettings):
         principal_key: Key shared with the gateway to verify principals (``SWITCHYARD_PRINCIPAL_KEY``).
         grpc_host: Interface the gRPC server binds (``WORKERS_GRPC_HOST``).
         grpc_port: gRPC port (``WORKERS_GRPC_PORT``).
-        key_encryption_key: Key that encrypts the runtime-JWT signing keys at rest
+        key_encryption_key: Key that encrypts the runtime-JWT signing keys and the credential values at rest
             (``WORKERS_KEY_ENCRYPTION_KEY``); derived from the principal key with HKDF when unset.
         runtime_token_ttl_seconds: Runtime JWT lifetime (``WORKERS_RUNTIME_TOKEN_TTL_SECONDS``).
         worker_ttl_seconds: Presence lifetime, renewed by each beat (``WORKERS_WORKER_TTL_SECONDS``).
@@ -42,6 +42,12 @@ class Settings(BaseSettings):
             reconciler, its Redis push may still be in flight (``WORKERS_RECONCILE_GRACE_SECONDS``).
         routing_selector_enabled: The routing kill switch; on only when ``WORKERS_ROUTING_SELECTOR_ENABLED``
             is exactly ``true`` (any other value, or none, answers selections with source "disabled").
+        credential_keepalive_seconds: Keep-alive frame interval of credential rotation streams
+            (``WORKERS_CREDENTIAL_KEEPALIVE_SECONDS``).
+        credential_watcher_refresh_seconds: How often an open rotation stream renews its entry in the
+            cross-replica watcher registry (``WORKERS_CREDENTIAL_WATCHER_REFRESH_SECONDS``).
+        credential_watcher_ttl_seconds: How long a registry entry outlives its last renewal, e.g. when the
+            replica serving it dies (``WORKERS_CREDENTIAL_WATCHER_TTL_SECONDS``).
         otel_endpoint: OTLP endpoint; tracing is off when unset (``OTEL_EXPORTER_OTLP_ENDPOINT``).
     """
 
@@ -74,6 +80,15 @@ class Settings(BaseSettings):
     )
     routing_selector_enabled: bool = _opt(
         False, "WORKERS_ROUTING_SELECTOR_ENABLED", "routing_selector_enabled"
+    )
+    credential_keepalive_seconds: float = _opt(
+        15.0, "WORKERS_CREDENTIAL_KEEPALIVE_SECONDS", "credential_keepalive_seconds", gt=0
+    )
+    credential_watcher_refresh_seconds: float = _opt(
+        10.0, "WORKERS_CREDENTIAL_WATCHER_REFRESH_SECONDS", "credential_watcher_refresh_seconds", gt=0
+    )
+    credential_watcher_ttl_seconds: float = _opt(
+        30.0, "WORKERS_CREDENTIAL_WATCHER_TTL_SECONDS", "credential_watcher_ttl_seconds", gt=0
     )
     otel_endpoint: str | None = _opt(None, "OTEL_EXPORTER_OTLP_ENDPOINT", "otel_endpoint")
 

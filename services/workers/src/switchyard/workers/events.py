@@ -73,12 +73,37 @@ def _status_changed(e: ev.SessionStatusChanged) -> Message:
     )
 
 
+def _credentials_snapshotted(e: ev.CredentialsSnapshotted) -> Message:
+    return events_pb2.CredentialsSnapshotted(
+        org_id=e.org_id,
+        project_id=e.project_id,
+        env_name=e.env_name,
+        session_id=e.session_id,
+        names=list(e.names),
+        actor_kind=e.actor_kind,
+        actor_id=e.actor_id,
+        occurred_at=_ts(e.occurred_at),
+    )
+
+
+def _credentials_rotated(e: ev.CredentialsRotated) -> Message:
+    return events_pb2.CredentialsRotated(
+        org_id=e.org_id,
+        kind=e.kind,
+        rotated_at=_ts(e.rotated_at),
+        actor_kind=e.actor_kind,
+        actor_id=e.actor_id,
+    )
+
+
 _BUILDERS: dict[type, Callable[[Any], Message]] = {
     ev.WorkerRegistered: _worker_registered,
     ev.WorkerDeregistered: _worker_deregistered,
     ev.SessionQueued: _session_queued,
     ev.SessionClaimed: _session_claimed,
     ev.SessionStatusChanged: _status_changed,
+    ev.CredentialsSnapshotted: _credentials_snapshotted,
+    ev.CredentialsRotated: _credentials_rotated,
 }
 
 

@@ -33,8 +33,10 @@ from switchyard.workers.files_store import RedisFileLocks
 from switchyard.workers.inbox_store import RedisInbox
 from switchyard.workers.mutation_events import MutationEventsConsumer
 from switchyard.workers.mutation_flags import RedisMutationFlags
+from switchyard.workers.rotation_feed import NatsRotationFeed
 from switchyard.workers.rpc import SERVICE_NAME, Services, WorkersServicer, add_to_server
 from switchyard.workers.store import RedisFleet, RedisLocks, RedisQueue
+from switchyard.workers.watchers_store import RedisWatchers
 
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 log = get_logger(__name__)
@@ -71,7 +73,9 @@ async def migrate(settings: Settings) -> None:
     await upgrade(url=settings.database_url, script_location=MIGRATIONS, schema=SCHEMA)
 
 
-async def _connect(settings: Settings, closers: list[Closer]) -> tuple[AsyncEngine, Redis, JetStream]:
+async def _connect(
+    settings: Settings, closers: list[Closer]
+) -> tuple[AsyncEngine, Redis, JetStream, NatsRotationFeed]:
     # Each resource registers its closer as soon as it exists, so a failed start leaks nothing.
     engine = create_engine(settings.database_url, application_name="workers")
     closers.append(engine.dispose)
@@ -81,7 +85,11 @@ async def _connect(settings: Settings, closers: list[Closer]) -> tuple[AsyncEngi
     closers.append(lambda: drain_quietly(nc))
     js = nc.jetstream()
     await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
-    return engine, redis, js
+    # One subscription per replica for every rotation watcher it serves; it stops before NATS drains.
+    rotations = NatsRotationFeed(nc, js)
+    await rotations.start()
+    closers.append(rotations.stop)
+    return engine, redis, js, rotations
 
 
 async def _issuer(sessions: SessionFactory, *, kek: bytes, clock: Clock, ttl: int) -> RuntimeTokenIssuer:
@@ -99,6 +107,9 @@ def _policy(settings: Settings) -> Policy:
         poll_interval_ms=settings.poll_interval_ms,
         issue_lock_ttl_seconds=settings.issue_lock_ttl_seconds,
         routing_enabled=settings.routing_selector_enabled,
+        watch_keepalive_seconds=settings.credential_keepalive_seconds,
+        watch_refresh_seconds=settings.credential_watcher_refresh_seconds,
+        watch_ttl_seconds=settings.credential_watcher_ttl_seconds,
     )
 
 
@@ -116,7 +127,7 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     now = clock or utcnow
     closers: list[Closer] = []
     try:
-        engine, redis, js = await _connect(settings, closers)
+        engine, redis, js, rotations = await _connect(settings, closers)
         sessions = create_session_factory(engine)
         kek = key_encryption_key(settings)
         deps = Deps(
@@ -133,6 +144,8 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
             flags=RedisMutationFlags(redis),
             policy=_policy(settings),
             kek=kek,
+            rotations=rotations,
+            watchers=RedisWatchers(redis),
         )
         services = Services.build(deps)
         relay = OutboxRelay(session_factory=sessions, table=outbox, js=js)

@@ -15,6 +15,8 @@ from switchyard.workers.domain.ports import (
     Inbox,
     IssueLocks,
     MutationFlags,
+    RotationFeed,
+    WatcherRegistry,
     WorkQueue,
 )
 from switchyard.workers.domain.tokens.issuer import RuntimeTokenIssuer
@@ -33,6 +35,10 @@ class Policy:
     issue_lock_ttl_seconds: int
     # The routing kill switch: off answers every selection with source "disabled".
     routing_enabled: bool = False
+    # Credential rotation watchers: keep-alive frame interval, registry renewal interval, registry expiry.
+    watch_keepalive_seconds: float = 15.0
+    watch_refresh_seconds: float = 10.0
+    watch_ttl_seconds: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,8 @@ class Deps:
     flags: MutationFlags
     policy: Policy
     kek: bytes
+    rotations: RotationFeed
+    watchers: WatcherRegistry
 
 
 def require_service(principal: Principal) -> None:

@@ -10,6 +10,9 @@ WORKER_DEREGISTERED = "workers.worker.deregistered"
 SESSION_QUEUED = "workers.session.queued"
 SESSION_CLAIMED = "workers.session.claimed"
 SESSION_STATUS_CHANGED = "workers.session.status_changed"
+CREDENTIALS_SNAPSHOTTED = "workers.credentials.snapshotted"
+# Followed by ".<org id>": each replica subscribes to the prefix and fans out by org.
+CREDENTIALS_ROTATED_PREFIX = "workers.credentials.rotated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,4 +77,47 @@ class SessionStatusChanged:
     subject: str = SESSION_STATUS_CHANGED
 
 
-Event = WorkerRegistered | WorkerDeregistered | SessionQueued | SessionClaimed | SessionStatusChanged
+@dataclass(frozen=True, slots=True)
+class CredentialsSnapshotted:
+    """A daemon fetched a credential snapshot; the audit names what was served, never a value."""
+
+    org_id: str
+    project_id: str
+    env_name: str
+    session_id: str
+    names: tuple[str, ...]
+    actor_kind: str
+    actor_id: str
+    occurred_at: datetime
+    subject: str = CREDENTIALS_SNAPSHOTTED
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialsRotated:
+    """A credential kind of an org was rotated; its subject carries the org so replicas fan out by it."""
+
+    org_id: str
+    kind: str
+    rotated_at: datetime
+    actor_kind: str
+    actor_id: str
+    subject: str
+
+    @classmethod
+    def of(
+        cls, *, org_id: str, kind: str, rotated_at: datetime, actor_kind: str, actor_id: str
+    ) -> CredentialsRotated:
+        """The event on ``workers.credentials.rotated.<org_id>``."""
+        subject = f"{CREDENTIALS_ROTATED_PREFIX}.{org_id}"
+        return cls(org_id, kind, rotated_at, actor_kind, actor_id, subject)
+
+
+Event = (
+    WorkerRegistered
+    | WorkerDeregistered
+    | SessionQueued
+    | SessionClaimed
+    | SessionStatusChanged
+    | CredentialsSnapshotted
+    | CredentialsRotated
+)

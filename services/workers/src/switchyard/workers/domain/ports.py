@@ -6,12 +6,13 @@ domain stays free of transport imports and a heartbeat never needs PostgreSQL.
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from switchyard.workers.domain.events import Event
+from switchyard.workers.domain.events import CredentialsRotated, Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,3 +217,45 @@ class MutationFlags(Protocol):
 
     async def track(self, marks: list[MutationMark]) -> int:
         """Apply the marks (a closed mutation is never reopened); how many were applied."""
+
+
+@dataclass(frozen=True, slots=True)
+class RotationNotice:
+    """A credential rotation as a replica received it."""
+
+    org_id: str
+    kind: str
+    rotated_at: datetime
+
+
+class RotationInbox(Protocol):
+    """One watcher's queue of rotations of its org."""
+
+    async def next(self, wait_seconds: float) -> RotationNotice | None:
+        """The next rotation, or None when ``wait_seconds`` pass without one."""
+
+
+class RotationFeed(Protocol):
+    """Rotations across replicas: staged in the outbox, announced at once, fanned out to local watchers."""
+
+    def stage(self, session: AsyncSession, event: CredentialsRotated, *, msg_id: str) -> None:
+        """Write the rotation to the outbox in the caller's transaction under ``msg_id``."""
+
+    async def announce(self, event: CredentialsRotated, *, msg_id: str) -> None:
+        """Publish a committed rotation now (same ``msg_id``, so JetStream keeps one copy); best effort."""
+
+    def subscribe(self, org_id: str) -> AbstractAsyncContextManager[RotationInbox]:
+        """Receive the org's rotations while the context is open."""
+
+
+class WatcherRegistry(Protocol):
+    """Live rotation watchers of each org across every replica, each with an expiry it keeps renewing."""
+
+    async def touch(self, org_id: str, watcher_id: str, *, expires_at_ms: int) -> None:
+        """Register or renew a watcher until ``expires_at_ms``."""
+
+    async def remove(self, org_id: str, watcher_id: str) -> None:
+        """Forget a watcher that closed."""
+
+    async def count(self, org_id: str, *, now_ms: int) -> int:
+        """Watchers of the org that have not expired (expired ones are pruned)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from switchyard.workers.rpc._base import Services
+from switchyard.workers.rpc._credentials import CredentialsRpc
 from switchyard.workers.rpc._files import FilesRpc
 from switchyard.workers.rpc._fleet import FleetRpc
 from switchyard.workers.rpc._inbox import InboxRpc
@@ -15,7 +16,14 @@ SERVICE_NAME = "switchyard.workers.v1.WorkersService"
 
 
 class WorkersServicer(
-    FleetRpc, SessionRpc, InboxRpc, FilesRpc, PublicRpc, RoutingRpc, grpc_api.WorkersServiceServicer
+    FleetRpc,
+    SessionRpc,
+    InboxRpc,
+    FilesRpc,
+    PublicRpc,
+    RoutingRpc,
+    CredentialsRpc,
+    grpc_api.WorkersServiceServicer,
 ):
     """Every RPC of ``switchyard.workers.v1.WorkersService``."""
 

@@ -12,6 +12,8 @@ from google.protobuf.message import Message
 from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
 from switchyard.workers.domain.context import Deps
+from switchyard.workers.domain.credentials.rotation import RotationService
+from switchyard.workers.domain.credentials.service import CredentialService
 from switchyard.workers.domain.fleet.mutation_tracking import MutationTrackingService
 from switchyard.workers.domain.fleet.service import FleetService
 from switchyard.workers.domain.public.control import PublicControlService
@@ -46,6 +48,8 @@ class Services:
     public_control: PublicControlService
     routing: RoutingService
     recovery: RecoveryService
+    credentials: CredentialService
+    rotations: RotationService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -64,6 +68,8 @@ class Services:
             public_control=PublicControlService(deps),
             routing=RoutingService(deps),
             recovery=RecoveryService(deps),
+            credentials=CredentialService(deps),
+            rotations=RotationService(deps),
         )
 
 

@@ -1,6 +1,7 @@
 """Workers ORM models, one per file, re-exported here."""
 
 from switchyard.workers.db.models._activity import Activity
+from switchyard.workers.db.models._credential import Credential
 from switchyard.workers.db.models._outbox import outbox
 from switchyard.workers.db.models._recovery_packet import RecoveryPacket
 from switchyard.workers.db.models._routing_decision import RoutingDecision
@@ -12,6 +13,7 @@ from switchyard.workers.db.models._worker import Worker
 
 __all__ = [
     "Activity",
+    "Credential",
     "RecoveryPacket",
     "RoutingDecision",
     "RoutingObservation",

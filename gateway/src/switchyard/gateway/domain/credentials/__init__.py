@@ -1,0 +1,1 @@
+"""Daemon credentials: store, list, delete, snapshot, rotate and the rotation stream."""

@@ -1,0 +1,1 @@
+"""Daemon credentials: the sealed store, snapshots for agents, and rotation fan-out."""
