@@ -258,3 +258,56 @@ async def test_bad_input_is_400_naming_the_field(api, fleet) -> None:
     assert anonymous.status_code == 401
     no_tenant = await api.client.get("/api/public/stats", headers=api.bearer(org.owner.access))
     assert (no_tenant.status_code, no_tenant.json()) == (400, {"error": "X-Tenant-ID header is required"})
+
+
+async def test_the_activity_feed_takes_a_worker_token_or_an_anonymous_id_and_hash(api, fleet) -> None:
+    org = await fleet.org("feed")
+    worker = await fleet.register(org, capacity=1)
+    sid = await _running(fleet, org, worker)
+    posted = await fleet.client.post(
+        f"/api/sessions/{sid}/activity",
+        headers=worker.headers,
+        json={"workerId": worker.id, "activity": {"type": "thought", "content": "reading the issue"}},
+    )
+    assert posted.status_code == 200, posted.text
+    feed = "/api/public/session-activities"
+
+    # A worker of the org reads by raw id (no X-Tenant-ID needed); a hash is not a worker's way in.
+    as_worker = await fleet.client.get(feed, headers=worker.headers, params={"sessionId": sid})
+    assert as_worker.status_code == 200, as_worker.text
+    assert [a["content"] for a in as_worker.json()["activities"]] == ["reading the issue"]
+    assert (
+        await fleet.client.get(feed, headers=worker.headers, params={"sessionId": spec(sid)})
+    ).status_code == 404
+
+    # Anonymous: the raw id plus either hash opens the feed, in both URL forms.
+    for proof in (spec(sid), guide(sid)):
+        shared = await fleet.client.get(feed, params={"sessionId": sid, "sessionHash": proof})
+        assert shared.status_code == 200, shared.text
+        assert [a["content"] for a in shared.json()["activities"]] == ["reading the issue"]
+        assert shared.json()["sessionStatus"] == "working"
+    by_path = await fleet.client.get(
+        f"/api/public/sessions/{sid}/activities", params={"sessionHash": guide(sid)}
+    )
+    assert by_path.status_code == 200, by_path.text
+
+    # Anything else anonymous is 401, and says nothing about whether the session exists.
+    refused = [
+        {"sessionId": sid},
+        {"sessionId": sid, "sessionHash": spec("another-session")},
+        {"sessionId": spec(sid), "sessionHash": spec(sid)},
+        {"sessionId": "no-such-session", "sessionHash": spec("no-such-session")},
+    ]
+    for params in refused:
+        answer = await fleet.client.get(feed, params=params)
+        assert answer.status_code == 401, (params, answer.text)
+        assert answer.json()["error"]
+    # Other routes of the public API stay closed to anonymous callers.
+    assert (await fleet.client.get(f"/api/public/sessions/{sid}")).status_code == 401
+
+    # Another org's worker cannot read it at all.
+    other = await fleet.org("feed-other")
+    stranger = await fleet.register(other)
+    assert (
+        await fleet.client.get(feed, headers=stranger.headers, params={"sessionId": sid})
+    ).status_code == 404

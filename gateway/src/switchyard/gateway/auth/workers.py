@@ -16,7 +16,7 @@ from litestar import Request
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from switchyard.gateway.auth.callers import Caller, bearer_token
-from switchyard.gateway.auth.deps import tenant_principal
+from switchyard.gateway.auth.deps import anonymous_principal, tenant_principal
 from switchyard.gateway.auth.runtime_tokens import (
     INVALID_RUNTIME_TOKEN,
     ORG_KEY_PREFIX,
@@ -142,9 +142,18 @@ async def fleet_principal(request: AnyRequest, gateway: NamedDependency[Gateway]
     return await daemon_principal(request, gateway)
 
 
+async def feed_principal(request: AnyRequest, gateway: NamedDependency[Gateway]) -> Principal:
+    """A ``fleet_principal`` caller, or, with no Authorization header at all, an anonymous one (a session's
+    activity feed then requires the session's raw id together with one of its public hashes)."""
+    if not request.headers.get("authorization"):
+        return await anonymous_principal(request, gateway)
+    return await fleet_principal(request, gateway)
+
+
 WORKER_SELF = {"principal": Provide(worker_self_principal)}
 WORKER_ANY = {"principal": Provide(worker_principal)}
 REGISTRATION = {"principal": Provide(registration_principal)}
 REFRESH = {"principal": Provide(refresh_principal)}
 DAEMON = {"principal": Provide(daemon_principal)}
 FLEET = {"principal": Provide(fleet_principal)}
+FEED = {"principal": Provide(feed_principal)}

@@ -12,7 +12,7 @@ import grpc
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from switchyard.gateway.auth.workers import DAEMON
+from switchyard.gateway.auth.workers import DAEMON, FEED
 from switchyard.gateway.domain.public import schemas as s
 from switchyard.gateway.errors import GatewayError, from_rpc_error
 from switchyard.gateway.schema import rfc3339
@@ -30,9 +30,16 @@ HASH_FORMS = "{hash} is the raw session id, the 16-hex spec hash sha256(id)[:16]
 
 
 async def _activities(
-    gateway: Gateway, principal: Principal, *, ref: str, cursor: str, limit: str | None, cursor_field: str
+    gateway: Gateway,
+    principal: Principal,
+    *,
+    ref: str,
+    cursor: str,
+    limit: str | None,
+    cursor_field: str,
+    session_hash: str,
 ) -> s.ActivityList:
-    request = pb.ListSessionActivitiesRequest(session_ref=ref, cursor=cursor)
+    request = pb.ListSessionActivitiesRequest(session_ref=ref, cursor=cursor, session_hash=session_hash)
     size = s.parse_limit(limit)
     if size is not None:
         request.limit = size
@@ -153,8 +160,9 @@ class PublicController(Controller):
 
     @get(
         "/sessions/{hash:str}/activities",
+        dependencies=FEED,
         operation_id="listPublicSessionActivitiesAfter",
-        description=f"A session's activities oldest first after the `after` cursor (limit 1..200, default 100). An empty page returns the same cursor, so clients keep polling with it. {HASH_FORMS}",  # noqa: E501
+        description=f"A session's activities oldest first after the `after` cursor (limit 1..200, default 100). An empty page returns the same cursor, so clients keep polling with it. Callers: an org member or org key; a worker runtime JWT of the org (raw id); or no Authorization at all with the raw id in the path and sessionHash (either public hash; a wrong pair is 401). {HASH_FORMS}",  # noqa: E501
     )
     async def activities_after(
         self,
@@ -163,16 +171,24 @@ class PublicController(Controller):
         gateway: NamedDependency[Gateway],
         after: FromQuery[str] = "",
         limit: FromQuery[str | None] = None,
+        sessionHash: FromQuery[str] = "",
     ) -> s.ActivityList:
         """The activity feed (path form)."""
         return await _activities(
-            gateway, principal, ref=hash, cursor=after, limit=limit, cursor_field="after"
+            gateway,
+            principal,
+            ref=hash,
+            cursor=after,
+            limit=limit,
+            cursor_field="after",
+            session_hash=sessionHash,
         )
 
     @get(
         "/session-activities",
+        dependencies=FEED,
         operation_id="listPublicSessionActivities",
-        description="A session's activities oldest first after `cursor` (limit 1..200, default 100); sessionId is the raw id or either public hash. Answers {activities[{id, type, content, body, createdAt (epoch ms)}], cursor, sessionStatus}; an empty page returns the same cursor.",  # noqa: E501
+        description="A session's activities oldest first after `cursor` (limit 1..200, default 100); sessionId is the raw id or either public hash. Callers: an org member or org key; a worker runtime JWT of the org (raw id); or no Authorization at all with the raw sessionId and its sessionHash (either public hash; a wrong pair is 401). Answers {activities[{id, type, content, body, createdAt (epoch ms)}], cursor, sessionStatus}; an empty page returns the same cursor.",  # noqa: E501
     )
     async def activities(
         self,
@@ -181,12 +197,19 @@ class PublicController(Controller):
         sessionId: FromQuery[str] = "",
         cursor: FromQuery[str] = "",
         limit: FromQuery[str | None] = None,
+        sessionHash: FromQuery[str] = "",
     ) -> s.ActivityList:
         """The activity feed (query form)."""
         if not sessionId.strip():
             raise GatewayError(400, "sessionId is required")
         return await _activities(
-            gateway, principal, ref=sessionId, cursor=cursor, limit=limit, cursor_field="cursor"
+            gateway,
+            principal,
+            ref=sessionId,
+            cursor=cursor,
+            limit=limit,
+            cursor_field="cursor",
+            session_hash=sessionHash,
         )
 
     @get(

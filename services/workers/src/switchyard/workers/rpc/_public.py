@@ -140,6 +140,7 @@ class PublicRpc(ServicerBase):
             ref=request.session_ref,
             cursor=request.cursor,
             limit=request.limit if request.HasField("limit") else None,
+            session_hash=request.session_hash,
         )
         return svc.ListSessionActivitiesResponse(
             activities=[public_activity(a) for a in page.activities],

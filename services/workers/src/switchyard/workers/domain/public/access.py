@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from switchyard.grpckit.errors import NotFound, PermissionDenied
-from switchyard.grpckit.principal import ADMIN_KEY, ORG_KEY, SERVICE, USER, Principal
+from switchyard.grpckit.errors import NotFound, PermissionDenied, Unauthenticated
+from switchyard.grpckit.principal import ADMIN_KEY, ANONYMOUS, ORG_KEY, SERVICE, USER, WORKER, Principal
 from switchyard.workers.db.models import Session
 from switchyard.workers.domain.common import ALL_PROJECTS, required
 from switchyard.workers.domain.context import require_queue_writer
@@ -68,3 +69,37 @@ async def find_session(s: AsyncSession, *, scope: Scope, ref: str, lock: bool = 
     if row is None:
         raise NotFound("Session not found")
     return row
+
+
+INVALID_SESSION_HASH = "invalid session hash"
+
+
+def _hash_matches(row: Session, session_hash: str) -> bool:
+    # Both comparisons always run, in constant time, so the answer's timing says nothing about the hash.
+    spec = hmac.compare_digest(row.spec_hash.encode(), session_hash.encode())
+    guide = hmac.compare_digest(row.guide_hash.encode(), session_hash.encode())
+    return spec or guide
+
+
+async def find_feed_session(s: AsyncSession, *, principal: Principal, ref: str, session_hash: str) -> Session:
+    """The session whose activity feed the caller may read.
+
+    Members and org keys name it by raw id or either hash; a WORKER of the org by raw id; an ANONYMOUS caller
+    by raw id plus either public hash, as a share link carries them (a wrong pair is UNAUTHENTICATED, never
+    NOT_FOUND, so the answer does not say whether the id exists).
+    """
+    if principal.kind == ANONYMOUS:
+        if not session_hash:
+            raise Unauthenticated("a bearer token, or sessionHash with the raw session id, is required")
+        key = required(ref, field="sessionId", max_len=255)
+        row: Session | None = await s.scalar(select(Session).where(Session.id == key))
+        if row is None or not _hash_matches(row, session_hash):
+            raise Unauthenticated(INVALID_SESSION_HASH)
+        return row
+    if principal.kind == WORKER and principal.tenant_id:
+        key = required(ref, field="sessionId", max_len=255)
+        row = await s.scalar(select(Session).where(Session.id == key, Session.org_id == principal.tenant_id))
+        if row is None:
+            raise NotFound("Session not found")
+        return row
+    return await find_session(s, scope=reader_scope(principal), ref=ref)

@@ -9,7 +9,7 @@ from switchyard.grpckit.principal import Principal
 from switchyard.workers.domain.common import optional
 from switchyard.workers.domain.context import Deps
 from switchyard.workers.domain.public import queries as q
-from switchyard.workers.domain.public.access import find_session, reader_scope
+from switchyard.workers.domain.public.access import find_feed_session, find_session, reader_scope
 from switchyard.workers.domain.public.models import (
     ActivityPage,
     ActivityView,
@@ -127,14 +127,17 @@ class PublicReadService:
         return to_public(row, now=self._d.clock())
 
     async def activities(
-        self, *, principal: Principal, ref: str, cursor: str, limit: int | None
+        self, *, principal: Principal, ref: str, cursor: str, limit: int | None, session_hash: str = ""
     ) -> ActivityPage:
-        """Activities after the cursor, oldest first; an empty page hands the same cursor back."""
-        scope = reader_scope(principal)
+        """Activities after the cursor, oldest first; an empty page hands the same cursor back.
+
+        Three kinds of caller (reference §3): an org member or org key (raw id or either hash), a worker of
+        the org (raw id), or an anonymous caller holding the raw id and either hash of the session.
+        """
         after = _activity_position(cursor)
         size = bounded_limit(limit, default=DEFAULT_ACTIVITIES, maximum=MAX_ACTIVITIES)
         async with self._d.reads() as s:
-            row = await find_session(s, scope=scope, ref=ref)
+            row = await find_feed_session(s, principal=principal, ref=ref, session_hash=session_hash)
             rows = await q.activity_page(s, session_id=row.id, after=after, limit=size)
         views = [ActivityView(a.id, _activity_type(a.kind, a.type), a.content, a.created_at) for a in rows]
         next_cursor = encode_cursor(str(views[-1].id)) if views else cursor
