@@ -136,9 +136,14 @@ def test_the_checker_catches_each_rule() -> None:
 
 def test_exemptions_come_from_buf_yaml(repo: Path) -> None:
     exempt = exemptions(repo / "protos/buf.yaml")
-    agent = "switchyard/agents/v1/agent.proto"
-    assert is_exempt(exempt, "PACKAGE_DIRECTORY_MATCH", agent)
+    agent = "agent/v1/agent.proto"
+    assert is_exempt(exempt, "RPC_REQUEST_STANDARD_NAME", agent)
+    assert is_exempt(exempt, "RPC_RESPONSE_STANDARD_NAME", agent)
     assert not is_exempt(exempt, "SERVICE_SUFFIX", agent)
-    assert not is_exempt(exempt, "PACKAGE_DIRECTORY_MATCH", "switchyard/identity/v1/identity.proto")
-    wire = 'syntax = "proto3";\npackage agent.v1;\nservice AgentService {}\n'
-    assert [rule for rule, _ in lint(agent, wire)] == ["PACKAGE_DIRECTORY_MATCH"]
+    assert not is_exempt(exempt, "RPC_REQUEST_STANDARD_NAME", "switchyard/identity/v1/identity_service.proto")
+    # The permanu-agent wire contract lives where the real agent's proto does, so its package matches.
+    wire = 'syntax = "proto3";\npackage agent.v1;\nservice AgentService {\n  rpc AckCommand(CommandAck) returns (CommandAckResponse);\n}\n'
+    assert sorted(rule for rule, _ in lint(agent, wire)) == [
+        "RPC_REQUEST_STANDARD_NAME",
+        "RPC_RESPONSE_STANDARD_NAME",
+    ]

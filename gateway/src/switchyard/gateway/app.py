@@ -19,6 +19,7 @@ from switchyard.gateway.auth.callers import Authenticator
 from switchyard.gateway.auth.m2m_tokens import m2m_token_verifier
 from switchyard.gateway.auth.runtime_tokens import WorkerClaims, runtime_token_verifier
 from switchyard.gateway.auth.tokens import JwtVerifier, TokenVerifier
+from switchyard.gateway.clients.agents import AgentsClient
 from switchyard.gateway.clients.identity import IdentityClient
 from switchyard.gateway.clients.mutations import MutationsClient
 from switchyard.gateway.clients.workers import WorkersClient
@@ -97,6 +98,8 @@ def _lifespan(settings: Settings) -> Any:
         workers_channel, workers, runtime_tokens, mutations_channel, mutations = await _fleet_clients(
             settings, signer
         )
+        agents_channel = create_channel(settings.agents_addr)
+        agents = AgentsClient(agents_channel, signer=signer, timeout=settings.rpc_timeout_seconds)
         app.state.gateway = Gateway(
             settings,
             redis,
@@ -110,6 +113,8 @@ def _lifespan(settings: Settings) -> Any:
             mutations_channel=mutations_channel,
             mutations=mutations,
             m2m_tokens=m2m_tokens,
+            agents_channel=agents_channel,
+            agents=agents,
         )
         try:
             yield
@@ -117,6 +122,7 @@ def _lifespan(settings: Settings) -> Any:
             await channel.close()
             await workers_channel.close()
             await mutations_channel.close()
+            await agents_channel.close()
             await redis.aclose()
 
     return lifespan

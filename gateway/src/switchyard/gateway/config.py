@@ -16,6 +16,7 @@ class Settings(BaseSettings):
         identity_addr: identity gRPC address; a comma list means replicas, balanced round robin.
         workers_addr: workers gRPC address (replicas as for identity).
         mutations_addr: mutations gRPC address (replicas as for identity).
+        agents_addr: agents gRPC address (replicas as for identity).
         redis_url: Redis for revocations, the auth epoch and rate limits.
         principal_key: key that signs the principal sent to services (``SWITCHYARD_PRINCIPAL_KEY``).
         api_version: value of the ``X-API-Version`` header and ``GET /api/version``.
@@ -41,6 +42,7 @@ class Settings(BaseSettings):
     identity_addr: str = "127.0.0.1:50051"
     workers_addr: str = "127.0.0.1:50052"
     mutations_addr: str = "127.0.0.1:50053"
+    agents_addr: str = "127.0.0.1:50055"
     redis_url: str = Field(
         default="redis://127.0.0.1:6379/0",
         validation_alias=AliasChoices("redis_url", "GATEWAY_REDIS_URL", "REDIS_URL"),

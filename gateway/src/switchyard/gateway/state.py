@@ -14,6 +14,7 @@ from switchyard.gateway.auth.callers import Authenticator
 from switchyard.gateway.auth.m2m_tokens import M2mClaims
 from switchyard.gateway.auth.runtime_tokens import WorkerClaims
 from switchyard.gateway.auth.tokens import JwtVerifier
+from switchyard.gateway.clients.agents import AgentsClient
 from switchyard.gateway.clients.identity import IdentityClient
 from switchyard.gateway.clients.mutations import MutationsClient
 from switchyard.gateway.clients.workers import WorkersClient
@@ -37,6 +38,8 @@ class Gateway:
     mutations_channel: grpc.aio.Channel
     mutations: MutationsClient
     m2m_tokens: JwtVerifier[M2mClaims]
+    agents_channel: grpc.aio.Channel
+    agents: AgentsClient
 
 
 def gateway_of(connection: Request[Any, Any, Any] | ASGIConnection[Any, Any, Any, Any]) -> Gateway:

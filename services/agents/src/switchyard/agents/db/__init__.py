@@ -1,0 +1,1 @@
+"""The agents schema: models and migrations."""

@@ -1,0 +1,8 @@
+"""Agents ORM models, one aggregate per file, re-exported here."""
+
+from switchyard.agents.db.models._command import Command
+from switchyard.agents.db.models._credentials import AgentSecret, BootstrapKey, RefreshToken
+from switchyard.agents.db.models._outbox import outbox
+from switchyard.agents.db.models._server import Server
+
+__all__ = ["AgentSecret", "BootstrapKey", "Command", "RefreshToken", "Server", "outbox"]

@@ -1,0 +1,1 @@
+"""Transport-free agents logic: enrolment, credentials, commands."""
