@@ -292,6 +292,21 @@ def test_image_codegen_uses_the_locked_grpcio_tools(repo: Path) -> None:
     assert arg.group(1) == pinned
 
 
+def test_images_carry_every_generated_package(repo: Path) -> None:
+    # Generated code is built in the image, never copied from the host: every generated top-level package
+    # (switchyard.*, and agent.v1 at the real agent's own path) is dockerignored and comes from the stage.
+    import tomllib
+
+    contracts = tomllib.loads((repo / "libs/contracts/pyproject.toml").read_text(encoding="utf-8"))
+    packages = contracts["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    assert {"src/switchyard", "src/agent"} <= set(packages)
+    ignored = set((repo / ".dockerignore").read_text(encoding="utf-8").splitlines())
+    for package in packages:
+        assert f"libs/contracts/{package}" in ignored, package
+    dockerfile = (repo / "Dockerfile").read_text(encoding="utf-8")
+    assert "COPY --from=contracts /src/libs/contracts/src libs/contracts/src" in dockerfile
+
+
 def test_just_up_runs_the_same_services_on_the_same_ports(services: dict[str, dict[str, Any]]) -> None:
     # `just up` (libs/stack) and the containers must not drift apart as services are added.
     from switchyard.stack._migrate import SERVICES
