@@ -6,6 +6,7 @@
 #   docker build --target identity -t switchyard/identity .
 #   docker build --target workers  -t switchyard/workers .
 #   docker build --target mutations -t switchyard/mutations .
+#   docker build --target agents   -t switchyard/agents .
 #   docker build --target gateway  -t switchyard/gateway .
 #   docker build --target otel-collector -t switchyard/otel-collector .
 
@@ -36,7 +37,8 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /src
 COPY . .
-COPY --from=contracts /src/libs/contracts/src/switchyard libs/contracts/src/switchyard
+# The whole generated tree: switchyard.* and the wire-compatible top-level agent.v1 package.
+COPY --from=contracts /src/libs/contracts/src libs/contracts/src
 
 FROM builder AS identity-build
 RUN --mount=type=cache,target=/root/.cache/uv \
@@ -49,6 +51,10 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 FROM builder AS mutations-build
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable --package switchyard-mutations
+
+FROM builder AS agents-build
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable --package switchyard-agents
 
 FROM builder AS gateway-build
 RUN --mount=type=cache,target=/root/.cache/uv \
@@ -96,6 +102,20 @@ EXPOSE 50053
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "/app/healthcheck.py", "grpc", "127.0.0.1:50053"]
 ENTRYPOINT ["python", "-m", "switchyard.mutations"]
+CMD ["serve"]
+
+FROM runtime AS agents
+COPY --from=agents-build /app/.venv /app/.venv
+# Two ports: the internal AgentsService (the gateway's) and the public agent.v1 port that agents on
+# customer servers dial. Health is served on the internal one, so that is what the probe asks.
+ENV AGENTS_GRPC_HOST=0.0.0.0 \
+    AGENTS_GRPC_PORT=50055 \
+    AGENTS_AGENT_GRPC_HOST=0.0.0.0 \
+    AGENTS_AGENT_GRPC_PORT=9090
+EXPOSE 50055 9090
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "/app/healthcheck.py", "grpc", "127.0.0.1:50055"]
+ENTRYPOINT ["python", "-m", "switchyard.agents"]
 CMD ["serve"]
 
 FROM runtime AS gateway

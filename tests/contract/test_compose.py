@@ -29,20 +29,28 @@ EXPECTED_SERVICES = {
     "workers",
     "mutations-migrate",
     "mutations",
+    "agents-migrate",
+    "agents",
     "gateway",
     "proxy",
 }
-ONE_SHOT = {"identity-migrate", "workers-migrate", "mutations-migrate", "nats-init"}
+ONE_SHOT = {"identity-migrate", "workers-migrate", "mutations-migrate", "agents-migrate", "nats-init"}
 # The gRPC services, their ports, and who calls them (compose service -> env var naming the address).
-GRPC_SERVICES = {"identity": 50051, "workers": 50052, "mutations": 50053}
+GRPC_SERVICES = {"identity": 50051, "workers": 50052, "mutations": 50053, "agents": 50055}
 GRPC_CALLERS: dict[str, dict[str, str]] = {
     "identity": {"gateway": "GATEWAY_IDENTITY_ADDR"},
     "workers": {"gateway": "GATEWAY_WORKERS_ADDR", "mutations": "MUTATIONS_WORKERS_ADDR"},
     "mutations": {"gateway": "GATEWAY_MUTATIONS_ADDR"},
+    "agents": {"gateway": "GATEWAY_AGENTS_ADDR"},
 }
-REPLICAS = {"identity": 2, "workers": 2, "mutations": 2, "gateway": 2}
-# Only these reach the host: the single HTTP door and the mail UI. Services talk over the compose network.
-PUBLISHED_PORTS = {"proxy": {8000}, "mailpit": {8025}}
+# The public agent.v1 port agents on customer servers dial (the second port of the agents service).
+AGENT_PORT = 9090
+REPLICAS = {"identity": 2, "workers": 2, "mutations": 2, "agents": 2, "gateway": 2}
+# Only these reach the host: the proxy (the HTTP door and the agents' agent.v1 door) and the mail UI.
+# Services talk over the compose network.
+PUBLISHED_PORTS = {"proxy": {8000, AGENT_PORT}, "mailpit": {8025}}
+# Where each service's stream constants live (the module that calls ensure_stream with them).
+STREAM_MODULES = {"identity": "events", "workers": "events", "mutations": "events", "agents": "server"}
 # Env vars whose value names another compose service, and the service it must name.
 ENV_TARGETS = {
     "DATABASE_URL": "postgres",
@@ -124,7 +132,7 @@ def test_every_service_has_an_image_or_a_build(services: dict[str, dict[str, Any
 
 def test_every_build_target_exists_in_the_dockerfile(services: dict[str, dict[str, Any]], repo: Path) -> None:
     built = {name: service["build"] for name, service in services.items() if "build" in service}
-    assert {*GRPC_SERVICES, "identity-migrate", "workers-migrate", "mutations-migrate"} <= set(built)
+    assert {*GRPC_SERVICES, *(f"{name}-migrate" for name in GRPC_SERVICES)} <= set(built)
     assert {"gateway", "otel-collector"} <= set(built)
     for name, build in built.items():
         dockerfile = repo / build.get("context", ".") / build.get("dockerfile", "Dockerfile")
@@ -162,6 +170,7 @@ def test_depends_on_chain(services: dict[str, dict[str, Any]]) -> None:
         for caller in callers:
             assert depends_on(services[caller])[callee] == "service_healthy", f"{caller} -> {callee}"
     assert depends_on(services["proxy"])["gateway"] == "service_healthy"
+    assert depends_on(services["proxy"])["agents"] == "service_healthy"
 
 
 def test_dependency_conditions_match_the_kind_of_service(services: dict[str, dict[str, Any]]) -> None:
@@ -261,7 +270,8 @@ def test_stream_configs_stay_under_their_service_prefix(repo: Path) -> None:
 @pytest.mark.parametrize("service", sorted(GRPC_SERVICES))
 def test_stream_config_matches_what_the_service_ensures(repo: Path, service: str) -> None:
     # The service calls ensure_stream itself; the reviewed config and the code must describe one stream.
-    events = importlib.import_module(f"switchyard.{service}.events")
+    assert set(STREAM_MODULES) == set(GRPC_SERVICES)
+    events = importlib.import_module(f"switchyard.{service}.{STREAM_MODULES[service]}")
 
     config = json.loads((repo / f"deploy/nats/streams/{service}.json").read_text(encoding="utf-8"))
     assert config["name"] == events.STREAM
@@ -282,6 +292,21 @@ def test_image_codegen_uses_the_locked_grpcio_tools(repo: Path) -> None:
     assert arg.group(1) == pinned
 
 
+def test_images_carry_every_generated_package(repo: Path) -> None:
+    # Generated code is built in the image, never copied from the host: every generated top-level package
+    # (switchyard.*, and agent.v1 at the real agent's own path) is dockerignored and comes from the stage.
+    import tomllib
+
+    contracts = tomllib.loads((repo / "libs/contracts/pyproject.toml").read_text(encoding="utf-8"))
+    packages = contracts["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    assert {"src/switchyard", "src/agent"} <= set(packages)
+    ignored = set((repo / ".dockerignore").read_text(encoding="utf-8").splitlines())
+    for package in packages:
+        assert f"libs/contracts/{package}" in ignored, package
+    dockerfile = (repo / "Dockerfile").read_text(encoding="utf-8")
+    assert "COPY --from=contracts /src/libs/contracts/src libs/contracts/src" in dockerfile
+
+
 def test_just_up_runs_the_same_services_on_the_same_ports(services: dict[str, dict[str, Any]]) -> None:
     # `just up` (libs/stack) and the containers must not drift apart as services are added.
     from switchyard.stack._migrate import SERVICES
@@ -292,3 +317,42 @@ def test_just_up_runs_the_same_services_on_the_same_ports(services: dict[str, di
     assert {name: set(names) for name, names in ADDR_VARS.items()} == {
         callee: set(callers.values()) for callee, callers in GRPC_CALLERS.items()
     }
+
+
+def test_agents_serve_agent_v1_on_every_interface_and_advertise_the_published_door(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    env = environment(services["agents"])
+    assert env["AGENTS_AGENT_GRPC_HOST"] == "0.0.0.0"
+    assert env["AGENTS_AGENT_GRPC_PORT"] == str(AGENT_PORT)
+    # Registration hands this to agents: the proxy's published port, not a container address.
+    default = re.fullmatch(r"\$\{AGENTS_AGENT_GRPC_ADDRESS:-([^}]+)\}", env["AGENTS_AGENT_GRPC_ADDRESS"])
+    assert default is not None, "overridable from the environment, with a default for a laptop"
+    assert default.group(1).rsplit(":", 1)[1] == str(AGENT_PORT)
+    assert env == environment(services["agents-migrate"])
+
+
+def caddy_site(caddyfile: str, port: int) -> str:
+    """The body of the Caddyfile's ``:<port> { ... }`` site block (tab-indented, closed at column 0)."""
+    match = re.search(rf"^:{port} \{{\n(.*?)^\}}", caddyfile, re.MULTILINE | re.DOTALL)
+    assert match is not None, f"no :{port} site"
+    return match.group(1)
+
+
+def test_the_proxy_spreads_each_door_over_every_replica(
+    services: dict[str, dict[str, Any]], repo: Path
+) -> None:
+    # Two replicas cannot both publish a host port; the proxy is each door and finds every replica by DNS.
+    mounts = [volume.split(":") for volume in services["proxy"]["volumes"]]
+    source = next(source for source, target, *_ in mounts if target == "/etc/caddy/Caddyfile")
+    caddyfile = (repo / source).read_text(encoding="utf-8")
+    assert "dynamic a gateway 8000" in caddy_site(caddyfile, 8000)
+    agents = caddy_site(caddyfile, AGENT_PORT)
+    assert f"dynamic a agents {environment(services['agents'])['AGENTS_AGENT_GRPC_PORT']}" in agents
+    # gRPC without TLS is h2c on both legs: the listener must accept it and the upstream must speak it.
+    assert re.search(r"versions h2c\b", agents)
+    servers = re.search(rf"servers :{AGENT_PORT} \{{\s*protocols ([^\n]+)\n", caddyfile)
+    assert servers is not None
+    assert "h2c" in servers.group(1).split()
+    # flush_interval -1 flushes headers early and turns trailers-only gRPC errors into UNKNOWN.
+    assert not re.search(r"^\s*flush_interval", agents, re.MULTILINE)

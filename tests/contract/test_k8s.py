@@ -14,8 +14,10 @@ pytestmark = pytest.mark.unit
 BASE = "deploy/k8s/base"
 DEV = "deploy/k8s/overlays/dev"
 # Deployment -> container port its probes and Service use.
-GRPC_PORTS = {"identity": 50051, "workers": 50052, "mutations": 50053}
+GRPC_PORTS = {"identity": 50051, "workers": 50052, "mutations": 50053, "agents": 50055}
 PORTS = {**GRPC_PORTS, "gateway": 8000}
+# agents' second, public port: agent.v1, dialled by agents on customer servers, behind its own Service.
+AGENT_PORT = 9090
 # Process (as in REQUIRED_ENV) -> (Deployment, container name).
 PROCESSES = {
     **{name: (name, name) for name in GRPC_PORTS},
@@ -138,9 +140,15 @@ def test_services_select_their_deployments_by_named_port(
 ) -> None:
     for service in (obj for obj in base_objects if obj["kind"] == "Service"):
         name = service["metadata"]["name"]
-        template = deployments[name]["spec"]["template"]
         selector = service["spec"]["selector"]
-        assert selector.items() <= template["metadata"]["labels"].items(), name
+        # A Service may be named apart from its Deployment (agents-public); its selector finds the pods.
+        selected = [
+            deployment["spec"]["template"]
+            for deployment in deployments.values()
+            if selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+        ]
+        assert len(selected) == 1, name
+        template = selected[0]
         named = {port["name"] for container in template["spec"]["containers"] for port in container["ports"]}
         for port in service["spec"]["ports"]:
             assert port["targetPort"] in named, name
@@ -151,6 +159,26 @@ def test_grpc_services_are_headless_for_client_side_round_robin(base_objects: li
     for name, port in GRPC_PORTS.items():
         assert services[name]["spec"]["clusterIP"] == "None", name
         assert [p["port"] for p in services[name]["spec"]["ports"]] == [port], name
+
+
+def test_agents_public_port_has_its_own_load_balanced_service(
+    base_objects: list[dict[str, Any]], deployments: dict[str, dict[str, Any]]
+) -> None:
+    # Not headless: agents dial one address and each new stream lands on some replica. Exposure outside
+    # the cluster (Ingress / LoadBalancer) is left to overlays.
+    services = {o["metadata"]["name"]: o for o in base_objects if o["kind"] == "Service"}
+    public = services["agents-public"]["spec"]
+    assert public.get("type", "ClusterIP") == "ClusterIP"
+    assert "clusterIP" not in public
+    assert [(p["port"], p["targetPort"]) for p in public["ports"]] == [(AGENT_PORT, "agent")]
+    container = deployments["agents"]["spec"]["template"]["spec"]["containers"][0]
+    assert {p["name"]: p["containerPort"] for p in container["ports"]} == {
+        "grpc": GRPC_PORTS["agents"],
+        "agent": AGENT_PORT,
+    }
+    env = {item["name"]: item["value"] for item in container["env"]}
+    assert env["AGENTS_AGENT_GRPC_PORT"] == str(AGENT_PORT)
+    assert env["AGENTS_AGENT_GRPC_HOST"] == "0.0.0.0"
 
 
 def test_every_process_gets_its_required_env(

@@ -23,8 +23,12 @@ CALL_GRAPH: dict[tuple[str, int], set[str]] = {
     ("identity", 50051): {"gateway"},
     ("workers", 50052): {"gateway", "mutations"},
     ("mutations", 50053): {"gateway"},
+    ("agents", 50055): {"gateway"},
+    ("agents", 9090): {ANYONE},  # agent.v1: agents on customer servers dial in
     ("gateway", 8000): {ANYONE},  # the public door
 }
+# Each service's internal gRPC port.
+GRPC_PORTS = {"identity": 50051, "workers": 50052, "mutations": 50053, "agents": 50055}
 
 
 @pytest.fixture(scope="module")
@@ -111,17 +115,19 @@ def test_every_caller_may_reach_its_callees(policies: list[dict[str, Any]]) -> N
 
 
 def test_gateway_egress_reaches_each_service_only_by_its_grpc_port(policies: list[dict[str, Any]]) -> None:
-    for callee, port in (("identity", 50051), ("workers", 50052), ("mutations", 50053)):
+    for callee, port in GRPC_PORTS.items():
         assert may_call(policies, "gateway", callee, port), callee
         assert not may_call(policies, "gateway", callee, 5432), callee
     # Ports are bound to their pods: the workers port does not open identity, nor the reverse.
     assert not may_call(policies, "gateway", "identity", 50052)
     assert not may_call(policies, "gateway", "workers", 50051)
+    # The gateway talks to agents over AgentsService only, never as an agent.
+    assert not may_call(policies, "gateway", "agents", 9090)
 
 
 def test_a_services_calls_are_not_allowed_sideways(policies: list[dict[str, Any]]) -> None:
     # Services never call the gateway; only their data stores, mail and telemetry ports are open.
-    for service in ("identity", "workers", "mutations"):
+    for service in GRPC_PORTS:
         assert not may_call(policies, service, "gateway", 8000), service
         assert may_call(policies, service, "postgres", 5432), service
     # mutations -> workers is the one service-to-service call; nothing else goes sideways.
@@ -130,6 +136,17 @@ def test_a_services_calls_are_not_allowed_sideways(policies: list[dict[str, Any]
     assert not may_call(policies, "workers", "mutations", 50053)
     assert not may_call(policies, "workers", "identity", 50051)
     assert not may_call(policies, "identity", "workers", 50052)
+    # agents calls no service, and no service but the gateway reaches its internal port.
+    for service in ("identity", "workers", "mutations"):
+        assert not may_call(policies, "agents", service, GRPC_PORTS[service]), service
+        assert not may_call(policies, service, "agents", 50055), service
+
+
+def test_the_open_agent_port_does_not_open_the_internal_one(policies: list[dict[str, Any]]) -> None:
+    # The anyone-may-dial rule on 9090 must name its port; without one it would admit everyone on 50055.
+    agents = next(p for p in policies if p["metadata"]["name"] == "agents")
+    open_rules = [rule for rule in agents["spec"]["ingress"] if peer_names(rule.get("from")) == {ANYONE}]
+    assert [[entry["port"] for entry in rule["ports"]] for rule in open_rules] == [[9090]]
 
 
 def test_an_open_rule_on_identity_would_be_caught(policies: list[dict[str, Any]]) -> None:

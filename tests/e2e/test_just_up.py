@@ -43,6 +43,7 @@ class UpRun:
     process: subprocess.Popen[str]
     data: Path
     gateway: str
+    agent_address: str
     lines: list[str] = field(default_factory=list)
     _queue: queue.Queue[str | None] = field(default_factory=queue.Queue)
     eof: threading.Event = field(default_factory=threading.Event)
@@ -89,7 +90,8 @@ def _command() -> list[str]:
 @pytest.fixture
 def up_run(tmp_path: Path) -> Iterator[UpRun]:
     data = tmp_path / ".data"
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "NATS_URL"}}
+    own = {"DATABASE_URL", "REDIS_URL", "NATS_URL", "AGENTS_AGENT_GRPC_HOST", "AGENTS_AGENT_GRPC_ADDRESS"}
+    env = {k: v for k, v in os.environ.items() if k not in own}
     gateway_port = free_port()
     env.update(
         SWITCHYARD_DATA_DIR=str(data),
@@ -97,6 +99,9 @@ def up_run(tmp_path: Path) -> Iterator[UpRun]:
         IDENTITY_GRPC_PORT=str(free_port()),
         WORKERS_GRPC_PORT=str(free_port()),
         MUTATIONS_GRPC_PORT=str(free_port()),
+        AGENTS_GRPC_PORT=str(free_port()),
+        # The public agent.v1 port too, so this run never collides with a developer's `just up` on 9090.
+        AGENTS_AGENT_GRPC_PORT=str(free_port()),
         PYTHONUNBUFFERED="1",
     )
     env.pop("IDENTITY_SMTP_HOST", None)
@@ -110,7 +115,12 @@ def up_run(tmp_path: Path) -> Iterator[UpRun]:
         text=True,
         start_new_session=True,
     )
-    run = UpRun(process=process, data=data, gateway=f"http://127.0.0.1:{gateway_port}")
+    run = UpRun(
+        process=process,
+        data=data,
+        gateway=f"http://127.0.0.1:{gateway_port}",
+        agent_address=f"127.0.0.1:{env['AGENTS_AGENT_GRPC_PORT']}",
+    )
     threading.Thread(target=run.pump, daemon=True).start()
     try:
         yield run
@@ -142,7 +152,9 @@ def test_just_up_serves_the_api_and_stops_cleanly(up_run: UpRun) -> None:
     owner = re.search(r"root owner\s+(\S+) / (\S+)", banner)
     assert owner is not None, up_run.lines
     grpc = dict(re.findall(r"^\s+(\w+) gRPC\s+(\S+)$", banner, re.MULTILINE))
-    assert set(grpc) == {"identity", "workers", "mutations"}, up_run.lines
+    assert set(grpc) == {"identity", "workers", "mutations", "agents"}, up_run.lines
+    # agents' second, public port (agent.v1) is printed apart: it is what agents dial, not a service API.
+    assert re.findall(r"^\s+agent\.v1\s+(\S+)$", banner, re.MULTILINE) == [up_run.agent_address], up_run.lines
     assert {name: grpc_serving(address) for name, address in grpc.items()} == dict.fromkeys(grpc, True)
     email = f"e2e-{uuid.uuid4().hex[:10]}@example.test"
     password = "correct horse battery staple 42"

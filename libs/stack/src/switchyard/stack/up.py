@@ -1,9 +1,10 @@
 """``just up``: the stack, migrations, every gRPC service and the gateway; Ctrl-C stops everything it started.
 
-Ports come from ``GATEWAY_PORT`` (8000), ``IDENTITY_GRPC_PORT`` (50051), ``WORKERS_GRPC_PORT`` (50052) and
-``MUTATIONS_GRPC_PORT`` (50053). With ``DATABASE_URL``, ``REDIS_URL`` and ``NATS_URL`` set those servers are
-used instead of the embedded ones; with ``IDENTITY_SMTP_HOST`` set that relay is used instead of the local
-mail sink.
+Ports come from ``GATEWAY_PORT`` (8000), ``IDENTITY_GRPC_PORT`` (50051), ``WORKERS_GRPC_PORT`` (50052),
+``MUTATIONS_GRPC_PORT`` (50053), ``AGENTS_GRPC_PORT`` (50055) and ``AGENTS_AGENT_GRPC_PORT`` (9090, the public
+agent.v1 port agents dial; ``AGENTS_AGENT_GRPC_HOST`` / ``AGENTS_AGENT_GRPC_ADDRESS`` open it to a real agent
+on another machine). With ``DATABASE_URL``, ``REDIS_URL`` and ``NATS_URL`` set those servers are used instead
+of the embedded ones; with ``IDENTITY_SMTP_HOST`` set that relay is used instead of the local mail sink.
 """
 
 from __future__ import annotations
@@ -30,12 +31,15 @@ from switchyard.stack._urls import StackUrls, urls_from_env
 READY_LINE = "ready: Switchyard is up (Ctrl-C stops it)"
 HEALTH_TIMEOUT = 60.0
 # Default gRPC port per service (``<SVC>_GRPC_PORT`` overrides); the order in SERVICES is the start order.
-GRPC_PORTS = {"identity": 50051, "workers": 50052, "mutations": 50053}
+GRPC_PORTS = {"identity": 50051, "workers": 50052, "mutations": 50053, "agents": 50055}
+# The one public gRPC port besides them: agent.v1, which agents on customer servers dial (served by agents).
+AGENT_PORT = 9090
 # Who calls whom: the env var a caller reads to find each service (``host:port``).
 ADDR_VARS = {
     "identity": ("GATEWAY_IDENTITY_ADDR",),
     "workers": ("GATEWAY_WORKERS_ADDR", "MUTATIONS_WORKERS_ADDR"),
     "mutations": ("GATEWAY_MUTATIONS_ADDR",),
+    "agents": ("GATEWAY_AGENTS_ADDR",),
 }
 
 
@@ -59,6 +63,7 @@ class _Up:
     paths: StackPaths
     gateway_port: int = field(default_factory=lambda: int(os.environ.get("GATEWAY_PORT", "8000")))
     grpc_ports: dict[str, int] = field(default_factory=_grpc_ports)
+    agent_port: int = field(default_factory=lambda: int(os.environ.get("AGENTS_AGENT_GRPC_PORT", AGENT_PORT)))
     services: tuple[str, ...] = SERVICES
     holds_lease: bool = False
     children: list[Child] = field(default_factory=list)
@@ -67,6 +72,11 @@ class _Up:
     @property
     def gateway_url(self) -> str:
         return f"http://{LOOPBACK}:{self.gateway_port}"
+
+    @property
+    def agent_address(self) -> str:
+        """Where a local agent dials agent.v1 (unless ``AGENTS_AGENT_GRPC_ADDRESS`` says otherwise)."""
+        return os.environ.get("AGENTS_AGENT_GRPC_ADDRESS") or f"{LOOPBACK}:{self.agent_port}"
 
     def servers(self) -> StackUrls:
         configured = urls_from_env()
@@ -87,6 +97,10 @@ class _Up:
             env[f"{name.upper()}_GRPC_PORT"] = str(port)
             env.update(dict.fromkeys(ADDR_VARS[name], f"{LOOPBACK}:{port}"))
         env.update(GATEWAY_HOST=LOOPBACK, GATEWAY_PORT=str(self.gateway_port))
+        # Loopback unless the developer opens it (a real agent on a VM): host and advertised address.
+        env["AGENTS_AGENT_GRPC_PORT"] = str(self.agent_port)
+        env.setdefault("AGENTS_AGENT_GRPC_HOST", LOOPBACK)
+        env["AGENTS_AGENT_GRPC_ADDRESS"] = self.agent_address
         if not env.get("IDENTITY_SMTP_HOST"):
             self.mail = MailDirSink(self.paths.mail)
             self.mail.start()
@@ -133,6 +147,7 @@ class _Up:
                 f"  gateway        {self.gateway_url}",
                 f"  OpenAPI        {self.gateway_url}/api/docs",
                 *(f"  {name + ' gRPC':<14} {LOOPBACK}:{self.grpc_ports[name]}" for name in self.services),
+                *([f"  {'agent.v1':<14} {self.agent_address}"] if "agents" in self.services else []),
                 # Printed on purpose: the developer asked for a local stack and needs to log in.
                 f"  root owner     {dev.root_email} / {dev.root_password}",
                 f"  mail           {mail}",
