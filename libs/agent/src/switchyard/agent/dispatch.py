@@ -12,11 +12,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from agent.v1 import agent_pb2
-
 from switchyard.agent.context import Handler, HandlerContext
 from switchyard.agent.frames import CANCELLED, Outcome, Progress, Send, final_frame
 from switchyard.agent.payload import PayloadError, get_str, parse_object
+
+from agent.v1 import agent_pb2
 
 log = logging.getLogger("switchyard.agent.dispatch")
 

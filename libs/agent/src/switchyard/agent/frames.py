@@ -8,8 +8,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agent.v1 import agent_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
+
+from agent.v1 import agent_pb2
 
 MAX_PROGRESS_FRAME_BYTES = 16 * 1024
 COMPLETED = "completed"

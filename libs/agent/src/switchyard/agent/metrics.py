@@ -105,18 +105,16 @@ def _open_fds() -> int:
     return int(raw[0]) if raw else 0
 
 
-async def docker_reachable(socket_path: Path, *, timeout: float = 1.0) -> bool:
+async def docker_reachable(socket_path: Path, *, wait: float = 1.0) -> bool:
     """Whether a Docker engine answers ``GET /_ping`` on its unix socket."""
-    if not socket_path.exists():
-        return False
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(str(socket_path)), timeout)
+        reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(str(socket_path)), wait)
     except (OSError, TimeoutError):
         return False
     try:
         writer.write(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
         await writer.drain()
-        answer = await asyncio.wait_for(reader.read(4096), timeout)
+        answer = await asyncio.wait_for(reader.read(4096), wait)
         return answer.startswith(b"HTTP/1.") and b" 200 " in answer.split(b"\r\n", 1)[0] + b" "
     except (OSError, TimeoutError):
         return False

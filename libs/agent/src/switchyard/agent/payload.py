@@ -56,7 +56,9 @@ def get_str(obj: dict[str, Any], key: str, *, default: str = "", required: bool 
     return value
 
 
-def get_int(obj: dict[str, Any], key: str, *, default: int, low: int | None = None, high: int | None = None) -> int:
+def get_int(
+    obj: dict[str, Any], key: str, *, default: int, low: int | None = None, high: int | None = None
+) -> int:
     """An integer field within ``[low, high]``.
 
     Raises:
@@ -95,7 +97,9 @@ def get_str_map(obj: dict[str, Any], key: str) -> dict[str, str]:
     value = obj.get(key)
     if value is None:
         return {}
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
         raise PayloadError(f"{key} must be an object of strings")
     return dict(value)
 

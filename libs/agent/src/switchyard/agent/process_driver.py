@@ -155,16 +155,21 @@ class ProcessDriver:
         """SIGTERM the process group, SIGKILL after ``grace`` seconds; the release record is kept."""
         if self.is_running(release):
             _signal_group(release.pid, signal.SIGTERM)
-            deadline = time.monotonic() + grace
-            while self.is_running(release) and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-            if self.is_running(release):
+            if not await self._exited(release, grace):
                 _signal_group(release.pid, signal.SIGKILL)
-                while self.is_running(release):
-                    await asyncio.sleep(0.05)
+                await self._exited(release, 5.0)
         self._children.pop(release.pid, None)
         release.state = state
         self.save_release(release)
+
+    async def _exited(self, release: Release, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while True:
+            if not self.is_running(release):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.05)
 
     def adopt(self) -> list[Release]:
         """Re-find the current release of every app after an agent (re)start.

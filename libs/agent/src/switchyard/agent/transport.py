@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import grpc
-from agent.v1 import agent_pb2_grpc
-
 from switchyard.agent.config import AgentConfig
+
+from agent.v1 import agent_pb2_grpc
 
 CALL_TIMEOUT_SECONDS = 10.0
 ACK_TIMEOUT_SECONDS = 3.0
@@ -55,4 +55,4 @@ def open_channel(config: AgentConfig) -> grpc.aio.Channel:
 
 def stub(channel: grpc.aio.Channel) -> agent_pb2_grpc.AgentServiceStub:
     """The AgentService client stub on ``channel``."""
-    return agent_pb2_grpc.AgentServiceStub(channel)
+    return agent_pb2_grpc.AgentServiceStub(channel)  # type: ignore[no-untyped-call]

@@ -5,8 +5,6 @@ Every other valid type answers the real agent's ``unsupported_command_type`` fai
 
 from __future__ import annotations
 
-from agent.v1 import agent_pb2
-
 from switchyard.agent.context import Handler
 from switchyard.agent.handlers.apps import handle_app_deploy, handle_app_rollback, handle_app_stop
 from switchyard.agent.handlers.dwaar import handle_dwaar_config_patch
@@ -14,6 +12,8 @@ from switchyard.agent.handlers.introspection import handle_agent_logs, handle_ag
 from switchyard.agent.handlers.lifecycle import handle_reenroll, handle_restart_self
 from switchyard.agent.handlers.network import handle_network_inspect
 from switchyard.agent.handlers.routes import handle_route_add, handle_route_list, handle_route_remove
+
+from agent.v1 import agent_pb2
 
 CT = agent_pb2.CommandType
 

@@ -13,7 +13,6 @@ import shlex
 import time
 
 import httpx
-
 from switchyard.agent.context import HandlerContext
 from switchyard.agent.frames import Outcome, Progress
 from switchyard.agent.payload import (
@@ -64,7 +63,7 @@ def _release_from_payload(driver: ProcessDriver, payload: bytes) -> tuple[Releas
 
 
 async def wait_healthy(
-    driver: ProcessDriver, release: Release, progress: Progress, timeout: float, *, offset: int = 0
+    driver: ProcessDriver, release: Release, progress: Progress, seconds: float, *, offset: int = 0
 ) -> str | None:
     """Poll the health URL until an acceptable status, streaming new output lines meanwhile.
 
@@ -72,14 +71,14 @@ async def wait_healthy(
         driver: The process driver.
         release: The release to check.
         progress: Where output lines go.
-        timeout: Seconds before giving up.
+        seconds: How long to keep trying.
         offset: Output already streamed (bytes into ``output.log``).
 
     Returns:
         None when healthy, else the reason it is not.
     """
     url = f"http://127.0.0.1:{release.port}{release.health_path}"
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds
     last = "no answer yet"
     async with httpx.AsyncClient(timeout=2.0) as client:
         while True:
@@ -96,7 +95,7 @@ async def wait_healthy(
             except httpx.HTTPError as exc:
                 last = f"{url}: {type(exc).__name__}"
             if time.monotonic() >= deadline:
-                return f"health check timed out after {timeout:g}s ({last})"
+                return f"health check timed out after {seconds:g}s ({last})"
             await asyncio.sleep(POLL_SECONDS)
 
 
@@ -127,7 +126,9 @@ async def _start_checked(ctx: HandlerContext, release: Release, progress: Progre
         release.state = "failed"
         ctx.driver.save_release(release)
         return f"start failed: {exc}"
-    await progress.line(f"started release {release.release_id} pid {release.pid}: {shlex.join(release.command)}")
+    await progress.line(
+        f"started release {release.release_id} pid {release.pid}: {shlex.join(release.command)}"
+    )
     reason = await wait_healthy(ctx.driver, release, progress, ctx.health_timeout, offset=offset)
     if reason is not None:
         await ctx.driver.stop(release, state="failed")

@@ -80,9 +80,9 @@ def find_block(lines: list[str], name: str) -> tuple[int, int] | None:
     depth, start = 0, None
     for idx, raw in enumerate(lines):
         code = _code(raw)
-        if start is None and depth == level and lo <= idx <= hi and code.split("{", 1)[0].strip() == name:
-            if "{" in code:
-                start = idx
+        head = code.split("{", 1)[0].strip()
+        if start is None and depth == level and lo <= idx <= hi and "{" in code and head == name:
+            start = idx
         depth += code.count("{") - code.count("}")
         if start is not None and depth == level:
             return start, idx
@@ -150,13 +150,13 @@ def backup(path: Path, keep: int = BACKUPS_KEPT) -> Path:
     return target
 
 
-async def run_command(*argv: str, timeout: float) -> tuple[int, str]:
+async def run_command(*argv: str, limit: float) -> tuple[int, str]:
     """Run a short command; returns (exit code, combined output), -1 on timeout."""
     proc = await asyncio.create_subprocess_exec(
         *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+        out, _ = await asyncio.wait_for(proc.communicate(), limit)
     except TimeoutError:
         proc.kill()
         return -1, "timed out"
@@ -169,14 +169,14 @@ async def restart_dwaar() -> tuple[bool, str]:
     Returns:
         (restart_ok, why it is not ok — "" when ok).
     """
-    if shutil.which("systemctl") and (await run_command("systemctl", "cat", "dwaar", timeout=5))[0] == 0:
-        code, out = await run_command("systemctl", "restart", "dwaar", timeout=20)
+    if shutil.which("systemctl") and (await run_command("systemctl", "cat", "dwaar", limit=5))[0] == 0:
+        code, out = await run_command("systemctl", "restart", "dwaar", limit=20)
         if code != 0:
             return False, f"systemctl restart dwaar: {out}"
-        code, out = await run_command("systemctl", "is-active", "dwaar", timeout=2)
+        code, out = await run_command("systemctl", "is-active", "dwaar", limit=2)
         return (True, "") if code == 0 else (False, f"dwaar not active after restart: {out}")
     if shutil.which("dwaar"):
-        code, out = await run_command("dwaar", "reload", timeout=10)
+        code, out = await run_command("dwaar", "reload", limit=10)
         return (True, "") if code == 0 else (False, f"dwaar reload: {out}")
     return False, "no dwaar binary or systemd unit on this server; the Dwaarfile was patched but not applied"
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-
 from switchyard.agent.context import HandlerContext
 from switchyard.agent.frames import QUEUED, Outcome, Progress
 from switchyard.agent.payload import PayloadError, get_str, parse_object

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-
 from switchyard.agent.context import HandlerContext
 from switchyard.agent.frames import Outcome, Progress
 from switchyard.agent.metrics import docker_reachable
@@ -21,7 +20,9 @@ NETWORK_NAME = "deploy-net"
 async def handle_network_inspect(ctx: HandlerContext, payload: bytes, progress: Progress) -> Outcome:
     """NETWORK_INSPECT: ``{network_id, network_name, driver, containers[...]}`` from the Docker API."""
     if not await docker_reachable(ctx.docker_socket):
-        return Outcome.completed_json({"network_name": NETWORK_NAME, "containers": [], "error": "docker unavailable"})
+        return Outcome.completed_json(
+            {"network_name": NETWORK_NAME, "containers": [], "error": "docker unavailable"}
+        )
     transport = httpx.AsyncHTTPTransport(uds=str(ctx.docker_socket))
     async with httpx.AsyncClient(transport=transport, base_url="http://docker", timeout=5.0) as client:
         try:
@@ -29,7 +30,9 @@ async def handle_network_inspect(ctx: HandlerContext, payload: bytes, progress: 
         except httpx.HTTPError as exc:
             return Outcome.failed(f"NetworkInspect {NETWORK_NAME}: {exc}")
     if response.status_code != 200:
-        return Outcome.failed(f"NetworkInspect {NETWORK_NAME}: {response.status_code} {response.text.strip()}")
+        return Outcome.failed(
+            f"NetworkInspect {NETWORK_NAME}: {response.status_code} {response.text.strip()}"
+        )
     network: dict[str, Any] = response.json()
     containers = [
         {

@@ -83,7 +83,7 @@ async def reload_dwaar() -> str:
     """Reload Dwaar when its binary is present; returns a note for the answer ("" when reloaded)."""
     if not shutil.which("dwaar"):
         return "dwaar not installed; route files written only"
-    code, out = await run_command("dwaar", "reload", timeout=10)
+    code, out = await run_command("dwaar", "reload", limit=10)
     return "" if code == 0 else f"dwaar reload failed: {out}"
 
 
@@ -132,7 +132,7 @@ async def handle_route_remove(ctx: HandlerContext, payload: bytes, progress: Pro
 
 
 def read_routes(routes_dir: Path) -> list[dict[str, Any]]:
-    """Parse every route file back into ``{domain, upstream, tls, source, path_prefix, analytics_enabled}``."""
+    """Parse every route file back into its domain, upstream, path prefix and analytics flag."""
     routes: list[dict[str, Any]] = []
     if not routes_dir.is_dir():
         return routes
