@@ -203,3 +203,21 @@ def ctx(tmp_path: Path, exits: Exits) -> Iterator[HandlerContext]:
         if pid > 0:
             with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def wait() -> Callable[..., Any]:
+    """The ``wait_until`` poller."""
+    return wait_until
+
+
+@pytest.fixture
+def config_for() -> Callable[..., AgentConfig]:
+    """``make_config(tmp_path, addr, **overrides)``."""
+    return make_config
+
+
+@pytest.fixture
+def recorder() -> FrameRecorder:
+    """Collects a handler's progress frames."""
+    return FrameRecorder()

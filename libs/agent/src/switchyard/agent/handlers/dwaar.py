@@ -115,7 +115,8 @@ def apply_patch(content: str, patch: Patch) -> tuple[str, str, str]:
         return "\n".join(lines), prev, ""
     new_line = f"{patch.block} {{ {patch.value} }}"
     if span is not None:
-        lines[span[0] : span[1] + 1] = [new_line]
+        indent = lines[span[0]][: len(lines[span[0]]) - len(lines[span[0]].lstrip())]
+        lines[span[0] : span[1] + 1] = [indent + new_line]
     else:
         glob = _global_block(lines)
         at = glob[1] if glob else len(lines)
