@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -61,7 +63,9 @@ async def test_patch_handler_writes_atomically_keeps_five_backups_and_says_why_n
     path = ctx.config.dwaarfile
     path.parent.mkdir(parents=True)
     path.write_text(DWAARFILE)
-    inode_before = path.stat().st_ino
+    # Holding the original open keeps its inode alive, so a new file can never reuse the number.
+    original = path.open()
+    inode_before = os.fstat(original.fileno()).st_ino
     rec = recorder
     for n in range(7):
         payload = json.dumps({"block": "log_level", "action": "upsert", "value": f"level{n}"}).encode()
@@ -75,6 +79,8 @@ async def test_patch_handler_writes_atomically_keeps_five_backups_and_says_why_n
     assert "no dwaar binary or systemd unit" in result["restart_error"]
     assert "log_level { level6 }" in path.read_text()
     assert path.stat().st_ino != inode_before  # replaced by rename, never rewritten in place
+    assert original.read() == DWAARFILE  # a reader of the old file never sees a half-written one
+    original.close()
     backups = sorted(path.parent.glob("Dwaarfile.bak.*"))
     assert len(backups) == 5
     assert (
