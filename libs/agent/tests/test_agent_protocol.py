@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -54,7 +57,7 @@ async def running_agent(
     )
     plane.heartbeat_interval = 7
     agent = Agent(config_for(tmp_path, addr), hooks=hooks)
-    agent.hooks.extra["heartbeat_gate"] = heartbeat_gate
+    agent.heartbeat_gate = heartbeat_gate  # type: ignore[attr-defined]
     task = asyncio.ensure_future(agent.run())
     try:
         yield agent, plane, sleeps
@@ -143,7 +146,7 @@ async def test_heartbeat_carries_metrics_and_honours_the_server_interval(
     assert first.system.disk_total_mb > 0
     await wait(lambda: sleeps["heartbeat"].calls == [7.0])
     plane.heartbeat_interval = 2  # below the 5 s floor
-    agent.hooks.extra["heartbeat_gate"].set()  # type: ignore[attr-defined]
+    agent.heartbeat_gate.set()
     await wait(lambda: 5.0 in sleeps["heartbeat"].calls)
     calls = sleeps["heartbeat"].calls
     assert calls[0] == 7.0
@@ -175,3 +178,34 @@ async def test_backoff_doubles_to_30_and_resets_after_a_successful_open(
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+async def test_the_console_entry_point_serves_until_sigterm(
+    control_plane: tuple[Any, str], tmp_path: Path, wait: Any
+) -> None:
+    plane, addr = control_plane
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "BACKEND_GRPC_ADDR": addr,
+        "SERVER_ID": "srv_entry",
+        "AGENT_INSECURE": "true",
+        "SWITCHYARD_AGENT_ENV_FILE": str(tmp_path / "absent.env"),
+        "SWITCHYARD_AGENT_STATE_DIR": str(tmp_path / "state"),
+    }
+    (tmp_path / "agent.env").write_text("AGENT_SECRET=from-env-file\n")
+    env["SWITCHYARD_AGENT_ENV_FILE"] = str(tmp_path / "agent.env")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "switchyard.agent", env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await wait(lambda: plane.streams_opened == 1 and plane.heartbeats, seconds=20)
+        plane.push("entry-ping", CT.COMMAND_TYPE_AGENT_PING)
+        await wait(lambda: plane.final("entry-ping") is not None)
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), 10) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert all(m.get("authorization") == "Bearer from-env-file" for _, m in plane.calls)
+    assert "agent stopped" in (tmp_path / "state" / "agent.log").read_text()

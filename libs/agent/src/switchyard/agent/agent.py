@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from switchyard.agent.commands import CommandLoop
 from switchyard.agent.config import AgentConfig
@@ -33,7 +33,6 @@ class Hooks:
     exit_hook: Callable[[int], None] = exit_process
     capacity: int = MAX_CONCURRENT_COMMANDS
     health_timeout: float = 60.0
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class Agent:
