@@ -50,10 +50,10 @@ async def migrate(settings: Settings) -> None:
 
 
 def install_token_key(settings: Settings) -> bytes:
-    """The install-token HMAC key: configured, or derived from the principal key (HKDF-SHA256)."""
-    return signing.resolve_kek(
-        settings.install_token_key, principal_key=settings.principal_key, info=_INSTALL_TOKEN_INFO
-    )
+    """The install-token HMAC key: configured (used as is), or derived from the principal key (HKDF)."""
+    if settings.install_token_key:
+        return settings.install_token_key
+    return signing.derive_kek(settings.principal_key, info=_INSTALL_TOKEN_INFO)
 
 
 def _enrolment(
