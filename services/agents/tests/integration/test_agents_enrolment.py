@@ -430,3 +430,16 @@ async def test_revoke_is_for_the_orgs_admins_only(enrol) -> None:
     by_key = await enrol.call("RevokeServerCredentials", request, enrol.admin_key(org))
     # The secret, the bootstrap key and the link the refresh above issued (the used one is not live).
     assert by_key.revoked_tokens == 3
+
+
+async def test_verify_install_token_checks_without_spending(enrol) -> None:
+    token = await enrol.mint(enrol.org(), ttl=600)
+    for _ in range(2):
+        checked = await enrol.call("VerifyInstallToken", svc.VerifyInstallTokenRequest(token=token))
+        assert abs(checked.expires_at.seconds - (int(time.time()) + 600)) <= 5
+    await enrol.register(token)
+    used = await enrol.fails("VerifyInstallToken", svc.VerifyInstallTokenRequest(token=token))
+    assert (used.code(), used.details()) == (UNAUTH, "install token already used")
+    expired = _signed(enrol, org=enrol.org(), iat=int(time.time()) - 4000)
+    error = await enrol.fails("VerifyInstallToken", svc.VerifyInstallTokenRequest(token=expired))
+    assert (error.code(), error.details()) == (UNAUTH, "install token expired")

@@ -117,6 +117,13 @@ class RedisEnrolmentLimits:
         except (RedisError, OSError) as exc:
             raise Unavailable("install token store unavailable") from exc
 
+    async def claimed(self, nonce: str) -> bool:
+        """True when the nonce key exists."""
+        try:
+            return bool(await self._redis.exists(KEYS.key("install-nonce", nonce)))
+        except (RedisError, OSError) as exc:
+            raise Unavailable("install token store unavailable") from exc
+
     async def unclaim(self, nonce: str) -> None:
         """Best effort: a nonce left claimed only costs the operator a fresh token."""
         try:

@@ -27,7 +27,7 @@ def _credentials(value: Credentials) -> pb.ServerCredentials:
 
 class EnrolmentRpc:
     """CreateInstallToken, RefreshInstallToken, RegisterServer, RefreshAgentToken, RecoverServer and
-    RevokeServerCredentials (the servicer sets ``_enrolment``)."""
+    RevokeServerCredentials, VerifyInstallToken (the servicer sets ``_enrolment``)."""
 
     _enrolment: EnrolmentService
 
@@ -46,6 +46,13 @@ class EnrolmentRpc:
         """Mint a successor of a signed install token."""
         issued = await self._enrolment.install.refresh(token=request.token)
         return svc.RefreshInstallTokenResponse(token=issued.token, expires_at=ts(issued.expires_at))
+
+    async def VerifyInstallToken(
+        self, request: svc.VerifyInstallTokenRequest, context: Context
+    ) -> svc.VerifyInstallTokenResponse:
+        """Check an install token without spending it."""
+        issued = await self._enrolment.install.check(token=request.token)
+        return svc.VerifyInstallTokenResponse(expires_at=ts(issued.expires_at))
 
     async def RegisterServer(
         self, request: svc.RegisterServerRequest, context: Context

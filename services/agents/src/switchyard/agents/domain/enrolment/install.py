@@ -10,6 +10,7 @@ from switchyard.agents.domain.enrolment.models import IssuedInstallToken
 from switchyard.grpckit.errors import TooManyRequests, Unauthenticated
 from switchyard.grpckit.principal import Principal
 
+TOKEN_USED = "install token already used"
 TOO_OLD = "install token too old to refresh"
 REFRESH_LIMITED = "install token refresh limit reached (10 per 24 h); try again later"
 
@@ -40,6 +41,18 @@ class InstallTokens:
             iat=self._now(),
             ttl_seconds=ttl,
         )
+        return _issued(token, claims)
+
+    async def check(self, *, token: str) -> IssuedInstallToken:
+        """Verify a token without spending it (the installer is served only for a usable one).
+
+        Raises:
+            Unauthenticated: Forged, malformed, expired or already used.
+        """
+        rules.required_secret(token, field="token")
+        claims = tokens.verify(token, key=self._d.install_token_key, now=self._now())
+        if await self._d.limits.claimed(claims.nonce):
+            raise Unauthenticated(TOKEN_USED)
         return _issued(token, claims)
 
     async def refresh(self, *, token: str) -> IssuedInstallToken:

@@ -37,6 +37,9 @@ class Limits(Protocol):
     async def claim(self, nonce: str, *, ttl_seconds: int) -> bool:
         """Claim an install-token nonce; False when it was claimed before (a replay)."""
 
+    async def claimed(self, nonce: str) -> bool:
+        """True when the nonce was claimed already (read only)."""
+
     async def unclaim(self, nonce: str) -> None:
         """Give a nonce back after a registration that failed before committing."""
 

@@ -11,14 +11,13 @@ from switchyard.agents.domain.enrolment import models as m
 from switchyard.agents.domain.enrolment import repository as repo
 from switchyard.agents.domain.enrolment import rules, tokens
 from switchyard.agents.domain.enrolment.context import EnrolmentDeps
-from switchyard.agents.domain.enrolment.install import InstallTokens
+from switchyard.agents.domain.enrolment.install import TOKEN_USED, InstallTokens
 from switchyard.grpckit.errors import NotFound, TooManyRequests, Unauthenticated
 from switchyard.grpckit.principal import Principal
 from switchyard.obs import get_logger
 
 log = get_logger(__name__)
 
-TOKEN_USED = "install token already used"
 INVALID_REFRESH = "invalid refresh token"
 REPLAYED = "refresh token replayed; chain revoked"
 INVALID_BOOTSTRAP = "invalid bootstrap key"
