@@ -25,6 +25,11 @@ def install_url(base_url: str, token: str) -> str:
     return f"{base_url}/api/agent/install.sh?token={quote(token, safe='')}"
 
 
+@functools.cache
+def _template() -> str:
+    return SCRIPT.read_text()
+
+
 def render_script(*, base_url: str, token: str, previous_server_id: str) -> str:
     """The installer with its three values baked in, each shell-quoted."""
     values = {
@@ -32,7 +37,7 @@ def render_script(*, base_url: str, token: str, previous_server_id: str) -> str:
         "@@INSTALL_TOKEN@@": shlex.quote(token),
         "@@PREVIOUS_SERVER_ID@@": shlex.quote(previous_server_id),
     }
-    text = SCRIPT.read_text()
+    text = _template()
     for marker, value in values.items():
         text = text.replace(marker, value)
     return text
