@@ -140,6 +140,29 @@ async def mutations_addr(
         await running.stop()
 
 
+@pytest.fixture(scope="session")
+async def agents_addr(
+    api_database_url: str, redis_url: str, nats_url: str, principal_key: bytes
+) -> AsyncIterator[str]:
+    """agents' gRPC address, served in this process on a free port."""
+    from switchyard.agents import server
+    from switchyard.agents.config import Settings as AgentsSettings
+
+    settings = AgentsSettings(
+        database_url=api_database_url,
+        redis_url=redis_url,
+        nats_url=nats_url,
+        principal_key=principal_key,
+        agent_grpc_address="127.0.0.1:9090",
+    )
+    await server.migrate(settings)
+    running = await server.start(settings, port=0)
+    try:
+        yield running.address
+    finally:
+        await running.stop()
+
+
 def gateway_settings(
     identity_addr: str, redis_url: str, principal_key: bytes, **overrides: Any
 ) -> GatewaySettings:
@@ -193,9 +216,9 @@ def serve_gateway() -> Any:
 
 
 @pytest.fixture(scope="session")
-def fleet_addrs(workers_addr: str, mutations_addr: str) -> dict[str, str]:
-    """Gateway settings that point at the in-process workers and mutations services."""
-    return {"workers_addr": workers_addr, "mutations_addr": mutations_addr}
+def fleet_addrs(workers_addr: str, mutations_addr: str, agents_addr: str) -> dict[str, str]:
+    """Gateway settings that point at the in-process workers, mutations and agents services."""
+    return {"workers_addr": workers_addr, "mutations_addr": mutations_addr, "agents_addr": agents_addr}
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ from switchyard.gateway.domain.api_keys import controllers as api_keys
 from switchyard.gateway.domain.auth import controllers as auth
 from switchyard.gateway.domain.credentials import controllers as credentials
 from switchyard.gateway.domain.deps import GATEWAY
+from switchyard.gateway.domain.enrolment import controllers as enrolment
 from switchyard.gateway.domain.members import controllers as members
 from switchyard.gateway.domain.messages import controllers as messages
 from switchyard.gateway.domain.mutations import controllers as mutations
@@ -68,6 +69,7 @@ ROUTES: list[Any] = [
     *recovery.ROUTES,
     *credentials.ROUTES,
     *webhooks.ROUTES,
+    *enrolment.ROUTES,
     *system.ROUTES,
     *health.ROUTES,
 ]

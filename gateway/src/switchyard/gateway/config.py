@@ -35,6 +35,8 @@ class Settings(BaseSettings):
         webhook_org_linear: the org whose work Linear deliveries queue (one org per provider for now).
         webhook_org_github: the org whose work GitHub deliveries queue.
         webhook_dedupe_seconds: how long a delivery id is remembered to refuse a redelivery.
+        public_url: the gateway's public base URL (``GATEWAY_PUBLIC_URL``, e.g. ``https://api.example.com``)
+            that install URLs and the install script point at; empty = the request's scheme and host.
     """
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True, populate_by_name=True)
@@ -63,6 +65,7 @@ class Settings(BaseSettings):
     webhook_org_linear: str = ""
     webhook_org_github: str = ""
     webhook_dedupe_seconds: int = 7 * 24 * 3600
+    public_url: str = ""
 
     @field_validator("principal_key", mode="before")
     @classmethod

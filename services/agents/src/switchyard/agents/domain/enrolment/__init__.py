@@ -1,0 +1,1 @@
+"""Enrolment: install tokens, registration, refresh-token rotation, recovery and revocation."""
