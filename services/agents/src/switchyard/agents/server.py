@@ -5,21 +5,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import nats.aio.client
+from agent.v1 import agent_pb2
 from sqlalchemy.ext.asyncio import AsyncEngine
+from switchyard.agents.agent_api.auth import AuthCache
+from switchyard.agents.agent_api.hub import StreamHub
+from switchyard.agents.agent_api.server import start_agent_server
+from switchyard.agents.agent_api.servicer import AgentApiServicer
 from switchyard.agents.config import Settings
 from switchyard.agents.db.base import SCHEMA
 from switchyard.agents.db.models import outbox
+from switchyard.agents.domain.agent.service import AgentSideService
+from switchyard.agents.domain.commands.service import CommandService
+from switchyard.agents.domain.common import Clock, utcnow
+from switchyard.agents.domain.context import Deps
+from switchyard.agents.domain.servers.service import ServerService
+from switchyard.agents.events import STREAM, SUBJECTS, OutboxEvents
+from switchyard.agents.live import RedisLive
+from switchyard.agents.routing import NatsCommandBus
 from switchyard.agents.rpc import SERVICE_NAME, AgentsServicer, add_to_server
 from switchyard.bus import OutboxRelay, connect, drain_quietly, ensure_stream
-from switchyard.db.engine import create_engine, create_session_factory
+from switchyard.db.engine import create_engine, create_read_session_factory, create_session_factory
 from switchyard.db.migrations import upgrade
 from switchyard.db.redis import create_redis
 from switchyard.grpckit.handle import Closer, ServiceHandle, close_all
-from switchyard.grpckit.server import start_server
+from switchyard.grpckit.server import RunningServer, start_server
 
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
-STREAM = "AGENTS"
-SUBJECTS = ["agents.>"]
+# Headroom NATS needs around a payload (AgentLogsReceived wraps the batch).
+PAYLOAD_HEADROOM = 4096
 
 
 @dataclass(kw_only=True)
@@ -28,10 +42,19 @@ class AgentsServer(ServiceHandle):
 
     Attributes:
         running: The internal gRPC server (AgentsService).
+        agent_running: The public agent.v1 gRPC server.
         engine: The PostgreSQL engine.
+        hub: This replica's command streams.
     """
 
     engine: AsyncEngine
+    agent_running: RunningServer
+    hub: StreamHub
+
+    @property
+    def agent_address(self) -> str:
+        """``host:port`` real agents dial (agent.v1.AgentService)."""
+        return self.agent_running.address
 
 
 async def migrate(settings: Settings) -> None:
@@ -39,32 +62,82 @@ async def migrate(settings: Settings) -> None:
     await upgrade(url=settings.database_url, script_location=MIGRATIONS, schema=SCHEMA)
 
 
-async def start(settings: Settings, *, port: int | None = None) -> AgentsServer:
-    """Connect, start the outbox relay and serve the internal gRPC API.
+def _command_types() -> dict[int, str]:
+    return {int(value): name for name, value in agent_pb2.CommandType.items()}
+
+
+async def _deps(
+    settings: Settings, clock: Clock, closers: list[Closer]
+) -> tuple[Deps, AsyncEngine, nats.aio.client.Client, RedisLive, NatsCommandBus]:
+    # Each resource registers its closer as soon as it exists, so a failed start leaks nothing.
+    engine = create_engine(settings.database_url, application_name="agents")
+    closers.append(engine.dispose)
+    redis = create_redis(settings.redis_url)
+    closers.append(redis.aclose)
+    nc = await connect(settings.nats_url, name="agents")
+    closers.append(lambda: drain_quietly(nc))
+    await ensure_stream(nc.jetstream(), name=STREAM, subjects=SUBJECTS)
+    live, bus = RedisLive(redis), NatsCommandBus(nc)
+    deps = Deps(
+        sessions=create_session_factory(engine),
+        reads=create_read_session_factory(engine),
+        clock=clock,
+        events=OutboxEvents(),
+        bus=bus,
+        live=live,
+        command_types=_command_types(),
+        presence_ttl_seconds=settings.presence_ttl_seconds,
+    )
+    return deps, engine, nc, live, bus
+
+
+async def start(
+    settings: Settings, *, port: int | None = None, agent_port: int | None = None, clock: Clock | None = None
+) -> AgentsServer:
+    """Connect, start the outbox relay and serve the internal and the public agent gRPC APIs.
 
     Args:
         settings: The service configuration.
         port: Overrides ``settings.grpc_port`` (0 picks a free port).
+        agent_port: Overrides ``settings.agent_grpc_port`` (0 picks a free port).
+        clock: The domain's notion of now (tests may pass their own).
 
     Returns:
         The running server. It does not migrate: call ``migrate`` first.
     """
     closers: list[Closer] = []
     try:
-        engine = create_engine(settings.database_url, application_name="agents")
-        closers.append(engine.dispose)
-        redis = create_redis(settings.redis_url)
-        closers.append(redis.aclose)
-        nc = await connect(settings.nats_url, name="agents")
-        closers.append(lambda: drain_quietly(nc))
-        js = nc.jetstream()
-        await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
-        relay = OutboxRelay(session_factory=create_session_factory(engine), table=outbox, js=js)
+        deps, engine, nc, live, bus = await _deps(settings, clock or utcnow, closers)
+        relay = OutboxRelay(session_factory=deps.sessions, table=outbox, js=nc.jetstream())
         relay.start()
         closers.append(relay.stop)
+        commands = CommandService(deps)
+        agents = AgentSideService(deps, commands)
+        cache = AuthCache()
+        hub = StreamHub(nc=nc, live=live, bus=bus, agents=agents, on_forced_disconnect=cache.evict)
+        await hub.start()
+        servicer = AgentApiServicer(
+            agents=agents,
+            hub=hub,
+            js=nc.jetstream(),
+            clock=deps.clock,
+            heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
+            max_payload=max(nc.max_payload - PAYLOAD_HEADROOM, 1024),
+        )
+        agent_running = await start_agent_server(
+            servicer=servicer,
+            authenticate=agents.authenticate,
+            cache=cache,
+            host=settings.agent_grpc_host,
+            port=settings.agent_grpc_port if agent_port is None else agent_port,
+        )
+        # Closers run in reverse: streams end (hub) before the agent port stops, both before NATS closes.
+        closers += [lambda: agent_running.stop(1.0), hub.stop]
         running = await start_server(
             name="agents",
-            servicers=[(add_to_server, AgentsServicer())],
+            servicers=[
+                (add_to_server, AgentsServicer(servers=ServerService(deps, commands), commands=commands))
+            ],
             service_names=[SERVICE_NAME],
             principal_key=settings.principal_key,
             host=settings.grpc_host,
@@ -73,4 +146,6 @@ async def start(settings: Settings, *, port: int | None = None) -> AgentsServer:
     except BaseException:
         await close_all(closers[::-1], service="agents")
         raise
-    return AgentsServer(running=running, engine=engine, closers=closers[::-1])
+    return AgentsServer(
+        running=running, engine=engine, agent_running=agent_running, hub=hub, closers=closers[::-1]
+    )

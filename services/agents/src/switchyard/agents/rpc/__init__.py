@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from switchyard.agents.domain.commands.service import CommandService
+from switchyard.agents.domain.servers.service import ServerService
+from switchyard.agents.rpc._commands import CommandsMixin
+from switchyard.agents.rpc._servers import ServersMixin
 from switchyard.agents.v1 import agents_service_pb2_grpc as grpc_api
 
 SERVICE_NAME = "switchyard.agents.v1.AgentsService"
 
 
-class AgentsServicer(grpc_api.AgentsServiceServicer):
+class AgentsServicer(ServersMixin, CommandsMixin, grpc_api.AgentsServiceServicer):
     """Every RPC of ``switchyard.agents.v1.AgentsService`` (mixins are added as they land)."""
+
+    def __init__(self, *, servers: ServerService, commands: CommandService) -> None:
+        self._servers = servers
+        self._commands = commands
 
 
 add_to_server = grpc_api.add_AgentsServiceServicer_to_server
