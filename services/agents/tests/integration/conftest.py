@@ -28,6 +28,7 @@ from switchyard.agents.config import Settings
 from switchyard.agents.server import AgentsServer, migrate, start
 from switchyard.agents.v1 import agents_service_pb2 as svc
 from switchyard.agents.v1 import agents_service_pb2_grpc as svc_grpc
+from switchyard.db.redis import create_redis
 from switchyard.grpckit.principal import METADATA_KEY, Principal, PrincipalSigner
 
 T = agent_pb2
@@ -176,9 +177,9 @@ class TestAgent:
             T.CommandResult(command_id=command_id, status=status, output=text.encode(), is_final=True)
         )
 
-    async def wait_for(self, count: int, timeout: float = 10) -> list[agent_pb2.Command]:
+    async def wait_for(self, count: int, seconds: float = 10) -> list[agent_pb2.Command]:
         """Wait until ``count`` commands arrived."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(seconds):
             while len(self.received) < count:
                 self._changed.clear()
                 if self.ended.is_set():
@@ -253,7 +254,8 @@ class Fleet:
             now=now,
         )
         await self.sql(
-            "INSERT INTO agents.agent_secrets (server_id, secret_hash, created_at) VALUES (:sid, :hash, :now)",
+            "INSERT INTO agents.agent_secrets (server_id, secret_hash, created_at)"
+            " VALUES (:sid, :hash, :now)",
             sid=server_id,
             hash=hashlib.sha256(secret.encode()).hexdigest(),
             now=now,
@@ -272,9 +274,9 @@ class Fleet:
         request = svc.GetCommandRequest(command_id=command_id)
         return (await self.call("GetCommand", request, member(server.org))).command
 
-    async def until(self, check: Callable[[], Any], timeout: float = 10) -> Any:
+    async def until(self, check: Callable[[], Any], seconds: float = 10) -> Any:
         """Poll an async check until it returns something truthy."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(seconds):
             while True:
                 value = await check()
                 if value:
@@ -331,10 +333,16 @@ async def replicas(agents_settings: Settings) -> AsyncIterator[tuple[AgentsServe
 
 
 @pytest.fixture(scope="session")
-async def fleet(
-    replicas: tuple[AgentsServer, AgentsServer], principal_key: bytes
-) -> AsyncIterator[Fleet]:
+async def fleet(replicas: tuple[AgentsServer, AgentsServer], principal_key: bytes) -> AsyncIterator[Fleet]:
     """Clients of both replicas and the set-up helpers."""
     harness = Fleet(*replicas, PrincipalSigner(principal_key))
     yield harness
     await harness.aclose()
+
+
+@pytest.fixture(scope="session")
+async def redis(redis_url: str) -> AsyncIterator[Any]:
+    """Direct Redis access, to look at the live keys."""
+    client = create_redis(redis_url)
+    yield client
+    await client.aclose()

@@ -37,11 +37,16 @@ async def test_ack_moves_pending_to_dispatched_only_for_the_callers_own_commands
         assert (await fleet.command(server, command.id)).status == "pending"
         # Another server's agent acking it changes nothing; an unknown id is answered OK.
         other_stub = fleet.agent_stubs["a"]
-        await other_stub.AckCommand(T.CommandAck(command_id=command.id, phase="received"), metadata=other.metadata)
-        await other_stub.AckCommand(T.CommandAck(command_id="nope", phase="received"), metadata=other.metadata)
+        await other_stub.AckCommand(
+            T.CommandAck(command_id=command.id, phase="received"), metadata=other.metadata
+        )
+        await other_stub.AckCommand(
+            T.CommandAck(command_id="nope", phase="received"), metadata=other.metadata
+        )
         assert (await fleet.command(server, command.id)).status == "pending"
         await agent.stub.AckCommand(
-            T.CommandAck(command_id=command.id, server_id=server.id, phase="received"), metadata=server.metadata
+            T.CommandAck(command_id=command.id, server_id=server.id, phase="received"),
+            metadata=server.metadata,
         )
         acked = await fleet.command(server, command.id)
         assert acked.status == "dispatched"
@@ -56,12 +61,14 @@ async def test_progress_frames_then_one_final_frame(fleet) -> None:
         await fleet.status_of(server, command.id, "dispatched")
         await agent.progress(command.id, "step 1\n")
         running = await fleet.status_of(server, command.id, "running")
-        assert running.HasField("started_at") and not running.final
+        assert running.HasField("started_at")
+        assert not running.final
         await agent.progress(command.id, "step 2\n")
         await agent.finish(command.id, "completed", "done\n")
         done = await fleet.status_of(server, command.id, "completed")
         assert done.output == "step 1\nstep 2\ndone\n"
-        assert done.final and done.HasField("finished_at")
+        assert done.final
+        assert done.HasField("finished_at")
         assert done.started_at == running.started_at
         # A second final frame for a finished command changes nothing.
         await agent.finish(command.id, "failed", "late")
@@ -90,7 +97,9 @@ async def test_a_command_issued_through_either_replica_reaches_the_agent_on_the_
         assert agent.received[0].id == issued.id
         await agent.finish(issued.id, "completed", "ran on b")
         # RunCommand through A wakes on the result committed by B.
-        request = svc.RunCommandRequest(server_id=server.id, type=T.COMMAND_TYPE_AGENT_PING, timeout_ms=10_000)
+        request = svc.RunCommandRequest(
+            server_id=server.id, type=T.COMMAND_TYPE_AGENT_PING, timeout_ms=10_000
+        )
         ran = (await fleet.call("RunCommand", request, fleet.owner(server.org), via="a")).command
         assert (ran.status, ran.final) == ("completed", True)
         assert "agent_time_nanos" in json.loads(ran.output)
@@ -121,7 +130,9 @@ async def test_a_killed_agent_leaves_the_truth_and_pending_commands_are_redelive
         received = await again.wait_for(1)
         # Only the still-pending one comes again; the running one is not re-run behind the operator's back.
         assert [c.id for c in received] == [queued.id]
-    depth = await fleet.call("GetQueueDepth", svc.GetQueueDepthRequest(server_id=server.id), fleet.member(server.org))
+    depth = await fleet.call(
+        "GetQueueDepth", svc.GetQueueDepthRequest(server_id=server.id), fleet.member(server.org)
+    )
     assert (depth.pending, depth.dispatched, depth.running) == (1, 0, 1)
 
 
@@ -149,15 +160,17 @@ async def test_malformed_and_foreign_frames_do_not_kill_the_stream(fleet) -> Non
 
 async def test_a_newer_stream_replaces_the_older_one_on_any_replica(fleet) -> None:
     server = await fleet.enrol()
-    async with fleet.agent(server, via="a", answer=False) as old:
-        async with fleet.agent(server, via="b", answer=False) as new:
-            async with asyncio.timeout(10):
-                await old.ended.wait()
-            await fleet.until(lambda: _not(fleet.stream_on(server, "a")))
-            command = await fleet.issue(server, EXEC, via="a")
-            await new.wait_for(1)
-            assert new.received[0].id == command.id
-            assert old.received == []
+    async with (
+        fleet.agent(server, via="a", answer=False) as old,
+        fleet.agent(server, via="b", answer=False) as new,
+    ):
+        async with asyncio.timeout(10):
+            await old.ended.wait()
+        await fleet.until(lambda: _not(fleet.stream_on(server, "a")))
+        command = await fleet.issue(server, EXEC, via="a")
+        await new.wait_for(1)
+        assert new.received[0].id == command.id
+        assert old.received == []
 
 
 async def test_issue_validates_type_and_payload_naming_the_field(fleet) -> None:
