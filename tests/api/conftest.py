@@ -140,6 +140,31 @@ async def mutations_addr(
         await running.stop()
 
 
+@pytest.fixture(scope="session")
+async def agents_server(
+    api_database_url: str, redis_url: str, nats_url: str, principal_key: bytes
+) -> AsyncIterator[Any]:
+    """The agents service in this process: internal API and the public agent.v1 port, on free ports."""
+    from switchyard.agents import server
+    from switchyard.agents.config import Settings as AgentsSettings
+
+    settings = AgentsSettings(
+        database_url=api_database_url, redis_url=redis_url, nats_url=nats_url, principal_key=principal_key
+    )
+    await server.migrate(settings)
+    running = await server.start(settings, port=0, agent_port=0)
+    try:
+        yield running
+    finally:
+        await running.stop(grace=1)
+
+
+@pytest.fixture(scope="session")
+def agents_addr(agents_server: Any) -> str:
+    """agents' internal gRPC address."""
+    return str(agents_server.address)
+
+
 def gateway_settings(
     identity_addr: str, redis_url: str, principal_key: bytes, **overrides: Any
 ) -> GatewaySettings:
@@ -193,9 +218,9 @@ def serve_gateway() -> Any:
 
 
 @pytest.fixture(scope="session")
-def fleet_addrs(workers_addr: str, mutations_addr: str) -> dict[str, str]:
-    """Gateway settings that point at the in-process workers and mutations services."""
-    return {"workers_addr": workers_addr, "mutations_addr": mutations_addr}
+def fleet_addrs(workers_addr: str, mutations_addr: str, agents_addr: str) -> dict[str, str]:
+    """Gateway settings that point at the in-process workers, mutations and agents services."""
+    return {"workers_addr": workers_addr, "mutations_addr": mutations_addr, "agents_addr": agents_addr}
 
 
 @pytest.fixture(scope="session")
