@@ -66,9 +66,16 @@ def _command_types() -> dict[int, str]:
     return {int(value): name for name, value in agent_pb2.CommandType.items()}
 
 
-async def _deps(
-    settings: Settings, clock: Clock, closers: list[Closer]
-) -> tuple[Deps, AsyncEngine, nats.aio.client.Client, RedisLive, NatsCommandBus]:
+@dataclass(frozen=True, slots=True)
+class _Wiring:
+    deps: Deps
+    engine: AsyncEngine
+    nc: nats.aio.client.Client
+    live: RedisLive
+    bus: NatsCommandBus
+
+
+async def _deps(settings: Settings, clock: Clock, closers: list[Closer]) -> _Wiring:
     # Each resource registers its closer as soon as it exists, so a failed start leaks nothing.
     engine = create_engine(settings.database_url, application_name="agents")
     closers.append(engine.dispose)
@@ -88,7 +95,46 @@ async def _deps(
         command_types=_command_types(),
         presence_ttl_seconds=settings.presence_ttl_seconds,
     )
-    return deps, engine, nc, live, bus
+    return _Wiring(deps=deps, engine=engine, nc=nc, live=live, bus=bus)
+
+
+async def _agent_port(
+    settings: Settings, wiring: _Wiring, commands: CommandService, port: int, closers: list[Closer]
+) -> tuple[RunningServer, StreamHub]:
+    # The public side: auth cache, this replica's streams, and agent.v1 on its own port.
+    deps, nc = wiring.deps, wiring.nc
+    agents = AgentSideService(deps, commands)
+    cache = AuthCache()
+    hub = StreamHub(
+        nc=nc,
+        live=wiring.live,
+        bus=wiring.bus,
+        agents=agents,
+        on_forced_disconnect=cache.evict,
+    )
+    await hub.start()
+    servicer = AgentApiServicer(
+        agents=agents,
+        hub=hub,
+        js=nc.jetstream(),
+        clock=deps.clock,
+        heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
+        max_payload=max(nc.max_payload - PAYLOAD_HEADROOM, 1024),
+    )
+    try:
+        agent_running = await start_agent_server(
+            servicer=servicer,
+            authenticate=agents.authenticate,
+            cache=cache,
+            host=settings.agent_grpc_host,
+            port=port,
+        )
+    except BaseException:
+        await hub.stop()
+        raise
+    # Closers run in reverse: the streams end (hub) before the agent port stops, so it stops at once.
+    closers += [lambda: agent_running.stop(1.0), hub.stop]
+    return agent_running, hub
 
 
 async def start(
@@ -107,37 +153,23 @@ async def start(
     """
     closers: list[Closer] = []
     try:
-        deps, engine, nc, live, bus = await _deps(settings, clock or utcnow, closers)
-        relay = OutboxRelay(session_factory=deps.sessions, table=outbox, js=nc.jetstream())
+        wiring = await _deps(settings, clock or utcnow, closers)
+        deps = wiring.deps
+        relay = OutboxRelay(session_factory=deps.sessions, table=outbox, js=wiring.nc.jetstream())
         relay.start()
         closers.append(relay.stop)
         commands = CommandService(deps)
-        agents = AgentSideService(deps, commands)
-        cache = AuthCache()
-        hub = StreamHub(nc=nc, live=live, bus=bus, agents=agents, on_forced_disconnect=cache.evict)
-        await hub.start()
-        servicer = AgentApiServicer(
-            agents=agents,
-            hub=hub,
-            js=nc.jetstream(),
-            clock=deps.clock,
-            heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
-            max_payload=max(nc.max_payload - PAYLOAD_HEADROOM, 1024),
+        agent_running, hub = await _agent_port(
+            settings,
+            wiring,
+            commands,
+            settings.agent_grpc_port if agent_port is None else agent_port,
+            closers,
         )
-        agent_running = await start_agent_server(
-            servicer=servicer,
-            authenticate=agents.authenticate,
-            cache=cache,
-            host=settings.agent_grpc_host,
-            port=settings.agent_grpc_port if agent_port is None else agent_port,
-        )
-        # Closers run in reverse: streams end (hub) before the agent port stops, both before NATS closes.
-        closers += [lambda: agent_running.stop(1.0), hub.stop]
+        servicer = AgentsServicer(servers=ServerService(deps, commands), commands=commands)
         running = await start_server(
             name="agents",
-            servicers=[
-                (add_to_server, AgentsServicer(servers=ServerService(deps, commands), commands=commands))
-            ],
+            servicers=[(add_to_server, servicer)],
             service_names=[SERVICE_NAME],
             principal_key=settings.principal_key,
             host=settings.grpc_host,
@@ -147,5 +179,5 @@ async def start(
         await close_all(closers[::-1], service="agents")
         raise
     return AgentsServer(
-        running=running, engine=engine, agent_running=agent_running, hub=hub, closers=closers[::-1]
+        running=running, engine=wiring.engine, agent_running=agent_running, hub=hub, closers=closers[::-1]
     )
