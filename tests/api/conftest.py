@@ -141,10 +141,10 @@ async def mutations_addr(
 
 
 @pytest.fixture(scope="session")
-async def agents_addr(
+async def agents_server(
     api_database_url: str, redis_url: str, nats_url: str, principal_key: bytes
-) -> AsyncIterator[str]:
-    """agents' gRPC address, served in this process on a free port."""
+) -> AsyncIterator[Any]:
+    """The agents service in this process: internal API and the public agent.v1 port, on free ports."""
     from switchyard.agents import server
     from switchyard.agents.config import Settings as AgentsSettings
 
@@ -156,11 +156,17 @@ async def agents_addr(
         agent_grpc_address="127.0.0.1:9090",
     )
     await server.migrate(settings)
-    running = await server.start(settings, port=0)
+    running = await server.start(settings, port=0, agent_port=0)
     try:
-        yield running.address
+        yield running
     finally:
-        await running.stop()
+        await running.stop(grace=1)
+
+
+@pytest.fixture(scope="session")
+def agents_addr(agents_server: Any) -> str:
+    """agents' internal gRPC address."""
+    return str(agents_server.address)
 
 
 def gateway_settings(

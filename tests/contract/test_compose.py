@@ -261,7 +261,9 @@ def test_stream_configs_stay_under_their_service_prefix(repo: Path) -> None:
     }
     for service in GRPC_SERVICES:
         assert streams[service]["name"] == service.upper(), service
-        assert streams[service]["subjects"] == [f"{service}.>"], service
+        # agents keeps its core-NATS routing subjects (agents.cmd/result/disconnect.*) out of JetStream.
+        if service != "agents":
+            assert streams[service]["subjects"] == [f"{service}.>"], service
     for service, config in streams.items():
         assert config["name"] == service.upper(), service
         assert all(subject.startswith(f"{service}.") for subject in config["subjects"]), service

@@ -37,6 +37,7 @@ from switchyard.gateway.domain.org_keys import controllers as org_keys
 from switchyard.gateway.domain.public import controllers as public
 from switchyard.gateway.domain.recovery import controllers as recovery
 from switchyard.gateway.domain.routing import controllers as routing
+from switchyard.gateway.domain.servers import controllers as servers
 from switchyard.gateway.domain.sessions import controllers as sessions
 from switchyard.gateway.domain.system import controllers as system
 from switchyard.gateway.domain.webhooks import controllers as webhooks
@@ -68,6 +69,7 @@ ROUTES: list[Any] = [
     *routing.ROUTES,
     *recovery.ROUTES,
     *credentials.ROUTES,
+    *servers.ROUTES,
     *webhooks.ROUTES,
     *enrolment.ROUTES,
     *system.ROUTES,

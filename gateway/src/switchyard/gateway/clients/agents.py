@@ -95,3 +95,108 @@ class AgentsClient:
             "RevokeServerCredentials", request, principal
         )
         return result
+
+    # Servers and commands (the agents core). Calls that wait on an agent pass a deadline longer than
+    # the service's own wait, so the caller gets the service's answer (e.g. live_probe_error), not a 504.
+
+    async def list_servers(self, principal: Principal, *, limit: int = 0) -> pb.ListServersResponse:
+        """The org's servers, newest first."""
+        result: pb.ListServersResponse = await self._call(
+            "ListServers", pb.ListServersRequest(limit=limit), principal
+        )
+        return result
+
+    async def get_server(self, principal: Principal, *, server_id: str) -> pb.GetServerResponse:
+        """One server and its latest heartbeat snapshot."""
+        result: pb.GetServerResponse = await self._call(
+            "GetServer", pb.GetServerRequest(server_id=server_id), principal
+        )
+        return result
+
+    async def delete_server(self, principal: Principal, *, server_id: str) -> pb.DeleteServerResponse:
+        """Revoke, disconnect and remove a server."""
+        result: pb.DeleteServerResponse = await self._call(
+            "DeleteServer", pb.DeleteServerRequest(server_id=server_id), principal
+        )
+        return result
+
+    async def get_server_status(self, principal: Principal, *, server_id: str) -> pb.GetServerStatusResponse:
+        """Stored view merged with a live AGENT_STATUS probe (the probe waits up to 3 s)."""
+        result: pb.GetServerStatusResponse = await self._call(
+            "GetServerStatus", pb.GetServerStatusRequest(server_id=server_id), principal, deadline=10.0
+        )
+        return result
+
+    async def ping_server(self, principal: Principal, *, server_id: str) -> pb.PingServerResponse:
+        """An AGENT_PING round trip (the service waits up to 5 s)."""
+        result: pb.PingServerResponse = await self._call(
+            "PingServer", pb.PingServerRequest(server_id=server_id), principal, deadline=10.0
+        )
+        return result
+
+    async def restart_agent(self, principal: Principal, *, server_id: str) -> pb.RestartAgentResponse:
+        """RESTART_SELF."""
+        result: pb.RestartAgentResponse = await self._call(
+            "RestartAgent", pb.RestartAgentRequest(server_id=server_id), principal
+        )
+        return result
+
+    async def get_agent_logs(
+        self, principal: Principal, *, server_id: str, lines: int
+    ) -> pb.GetAgentLogsResponse:
+        """AGENT_LOGS (the service waits up to 15 s)."""
+        result: pb.GetAgentLogsResponse = await self._call(
+            "GetAgentLogs", pb.GetAgentLogsRequest(server_id=server_id, lines=lines), principal, deadline=20.0
+        )
+        return result
+
+    async def disconnect_server(self, principal: Principal, *, server_id: str) -> pb.DisconnectServerResponse:
+        """Force-close the server's live CommandStream."""
+        result: pb.DisconnectServerResponse = await self._call(
+            "DisconnectServer", pb.DisconnectServerRequest(server_id=server_id), principal
+        )
+        return result
+
+    async def issue_command(
+        self, principal: Principal, *, server_id: str, type: int, payload_json: str
+    ) -> pb.IssueCommandResponse:
+        """Queue a raw command."""
+        request = pb.IssueCommandRequest(server_id=server_id, type=type, payload_json=payload_json)
+        result: pb.IssueCommandResponse = await self._call("IssueCommand", request, principal)
+        return result
+
+    async def list_commands(
+        self, principal: Principal, *, server_id: str, limit: int, cursor: str, statuses: list[str]
+    ) -> pb.ListCommandsResponse:
+        """A page of the server's command history, newest first."""
+        request = pb.ListCommandsRequest(server_id=server_id, limit=limit, cursor=cursor, statuses=statuses)
+        result: pb.ListCommandsResponse = await self._call("ListCommands", request, principal)
+        return result
+
+    async def get_command(self, principal: Principal, *, command_id: str) -> pb.GetCommandResponse:
+        """One command."""
+        result: pb.GetCommandResponse = await self._call(
+            "GetCommand", pb.GetCommandRequest(command_id=command_id), principal
+        )
+        return result
+
+    async def cancel_command(self, principal: Principal, *, command_id: str) -> pb.CancelCommandResponse:
+        """Cancel a command (CANCEL_COMMAND for one already at the agent)."""
+        result: pb.CancelCommandResponse = await self._call(
+            "CancelCommand", pb.CancelCommandRequest(command_id=command_id), principal
+        )
+        return result
+
+    async def get_queue_depth(self, principal: Principal, *, server_id: str) -> pb.GetQueueDepthResponse:
+        """Unfinished commands by state."""
+        result: pb.GetQueueDepthResponse = await self._call(
+            "GetQueueDepth", pb.GetQueueDepthRequest(server_id=server_id), principal
+        )
+        return result
+
+    async def drain_queue(self, principal: Principal, *, server_id: str) -> pb.DrainQueueResponse:
+        """Cancel every pending command of the server."""
+        result: pb.DrainQueueResponse = await self._call(
+            "DrainQueue", pb.DrainQueueRequest(server_id=server_id), principal
+        )
+        return result

@@ -140,10 +140,13 @@ class NatsDisconnector:
         self._timeout = timeout
 
     async def disconnect(self, *, server_id: str, org_id: str) -> bool:
-        """Publish the request and flush it; False when NATS did not take it."""
-        payload = events_pb2.ServerRevoked(server_id=server_id, org_id=org_id).SerializeToString()
+        """Publish the request and flush it; False when NATS did not take it.
+
+        The payload is empty: that is a forced disconnect (the stream hub also drops its cached credential
+        check); a non-empty one names the newest stream to keep.
+        """
         try:
-            await self._nc.publish(DISCONNECT_SUBJECT.format(server_id=server_id), payload)
+            await self._nc.publish(DISCONNECT_SUBJECT.format(server_id=server_id), b"")
             await self._nc.flush(timeout=self._timeout)
         except (NatsError, OSError, TimeoutError) as exc:
             log.warning("disconnect request not published", server_id=server_id, error=type(exc).__name__)

@@ -6,28 +6,41 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nats.aio.client
+from agent.v1 import agent_pb2
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from switchyard import signing
+from switchyard.agents.agent_api.auth import AuthCache
+from switchyard.agents.agent_api.hub import StreamHub
+from switchyard.agents.agent_api.server import start_agent_server
+from switchyard.agents.agent_api.servicer import AgentApiServicer
 from switchyard.agents.config import Settings
 from switchyard.agents.db.base import SCHEMA
 from switchyard.agents.db.models import outbox
-from switchyard.agents.domain.enrolment.context import Clock, EnrolmentDeps, utcnow
+from switchyard.agents.domain.agent.service import AgentSideService
+from switchyard.agents.domain.commands.service import CommandService
+from switchyard.agents.domain.common import Clock, utcnow
+from switchyard.agents.domain.context import Deps
+from switchyard.agents.domain.enrolment.context import EnrolmentDeps
 from switchyard.agents.domain.enrolment.service import EnrolmentService
+from switchyard.agents.domain.servers.service import ServerService
 from switchyard.agents.enrolment_io import NatsDisconnector, OutboxEnrolmentEvents, RedisEnrolmentLimits
+from switchyard.agents.events import STREAM, SUBJECTS, OutboxEvents
+from switchyard.agents.live import RedisLive
+from switchyard.agents.routing import NatsCommandBus
 from switchyard.agents.rpc import SERVICE_NAME, AgentsServicer, add_to_server
 from switchyard.bus import OutboxRelay, connect, drain_quietly, ensure_stream
-from switchyard.db.engine import create_engine, create_session_factory
+from switchyard.db.engine import create_engine, create_read_session_factory, create_session_factory
 from switchyard.db.migrations import upgrade
 from switchyard.db.redis import create_redis
 from switchyard.grpckit.handle import Closer, ServiceHandle, close_all
-from switchyard.grpckit.server import start_server
+from switchyard.grpckit.server import RunningServer, start_server
 
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
-STREAM = "AGENTS"
-SUBJECTS = ["agents.>"]
 # The HKDF label of the install-token key: changing it invalidates every outstanding install token.
 _INSTALL_TOKEN_INFO = b"switchyard-agents/install-token-hmac/v1"
+# Headroom NATS needs around a payload (AgentLogsReceived wraps the batch).
+PAYLOAD_HEADROOM = 4096
 
 
 @dataclass(kw_only=True)
@@ -36,12 +49,21 @@ class AgentsServer(ServiceHandle):
 
     Attributes:
         running: The internal gRPC server (AgentsService).
+        agent_running: The public agent.v1 gRPC server.
         engine: The PostgreSQL engine.
+        hub: This replica's command streams.
         enrolment: The enrolment use cases.
     """
 
     engine: AsyncEngine
     enrolment: EnrolmentService
+    agent_running: RunningServer
+    hub: StreamHub
+
+    @property
+    def agent_address(self) -> str:
+        """``host:port`` real agents dial (agent.v1.AgentService)."""
+        return self.agent_running.address
 
 
 async def migrate(settings: Settings) -> None:
@@ -56,20 +78,13 @@ def install_token_key(settings: Settings) -> bytes:
     return signing.derive_kek(settings.principal_key, info=_INSTALL_TOKEN_INFO)
 
 
-def _enrolment(
-    settings: Settings,
-    *,
-    sessions: async_sessionmaker[AsyncSession],
-    redis: Redis,
-    nc: nats.aio.client.Client,
-    clock: Clock,
-) -> EnrolmentService:
+def _enrolment(settings: Settings, wiring: _Wiring) -> EnrolmentService:
     deps = EnrolmentDeps(
-        sessions=sessions,
-        clock=clock,
+        sessions=wiring.deps.sessions,
+        clock=wiring.deps.clock,
         events=OutboxEnrolmentEvents(),
-        limits=RedisEnrolmentLimits(redis),
-        disconnector=NatsDisconnector(nc),
+        limits=RedisEnrolmentLimits(wiring.redis),
+        disconnector=NatsDisconnector(wiring.nc),
         install_token_key=install_token_key(settings),
         install_token_ttl_seconds=settings.install_token_ttl_seconds,
         refresh_token_ttl_seconds=settings.refresh_token_ttl_seconds,
@@ -78,35 +93,118 @@ def _enrolment(
     return EnrolmentService(deps)
 
 
-async def start(settings: Settings, *, port: int | None = None, clock: Clock | None = None) -> AgentsServer:
-    """Connect, start the outbox relay and serve the internal gRPC API.
+def _command_types() -> dict[int, str]:
+    return {int(value): name for name, value in agent_pb2.CommandType.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class _Wiring:
+    deps: Deps
+    engine: AsyncEngine
+    nc: nats.aio.client.Client
+    live: RedisLive
+    bus: NatsCommandBus
+    redis: Redis
+
+
+async def _deps(settings: Settings, clock: Clock, closers: list[Closer]) -> _Wiring:
+    # Each resource registers its closer as soon as it exists, so a failed start leaks nothing.
+    engine = create_engine(settings.database_url, application_name="agents")
+    closers.append(engine.dispose)
+    redis = create_redis(settings.redis_url)
+    closers.append(redis.aclose)
+    nc = await connect(settings.nats_url, name="agents")
+    closers.append(lambda: drain_quietly(nc))
+    await ensure_stream(nc.jetstream(), name=STREAM, subjects=SUBJECTS)
+    live, bus = RedisLive(redis), NatsCommandBus(nc)
+    deps = Deps(
+        sessions=create_session_factory(engine),
+        reads=create_read_session_factory(engine),
+        clock=clock,
+        events=OutboxEvents(),
+        bus=bus,
+        live=live,
+        command_types=_command_types(),
+        presence_ttl_seconds=settings.presence_ttl_seconds,
+    )
+    return _Wiring(deps=deps, engine=engine, nc=nc, live=live, bus=bus, redis=redis)
+
+
+async def _agent_port(
+    settings: Settings, wiring: _Wiring, commands: CommandService, port: int, closers: list[Closer]
+) -> tuple[RunningServer, StreamHub]:
+    # The public side: auth cache, this replica's streams, and agent.v1 on its own port.
+    deps, nc = wiring.deps, wiring.nc
+    agents = AgentSideService(deps, commands)
+    cache = AuthCache()
+    hub = StreamHub(
+        nc=nc,
+        live=wiring.live,
+        bus=wiring.bus,
+        agents=agents,
+        on_forced_disconnect=cache.evict,
+    )
+    await hub.start()
+    servicer = AgentApiServicer(
+        agents=agents,
+        hub=hub,
+        js=nc.jetstream(),
+        clock=deps.clock,
+        heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
+        max_payload=max(nc.max_payload - PAYLOAD_HEADROOM, 1024),
+    )
+    try:
+        agent_running = await start_agent_server(
+            servicer=servicer,
+            authenticate=agents.authenticate,
+            cache=cache,
+            host=settings.agent_grpc_host,
+            port=port,
+        )
+    except BaseException:
+        await hub.stop()
+        raise
+    # Closers run in reverse: the streams end (hub) before the agent port stops, so it stops at once.
+    closers += [lambda: agent_running.stop(1.0), hub.stop]
+    return agent_running, hub
+
+
+async def start(
+    settings: Settings, *, port: int | None = None, agent_port: int | None = None, clock: Clock | None = None
+) -> AgentsServer:
+    """Connect, start the outbox relay and serve the internal and the public agent gRPC APIs.
 
     Args:
         settings: The service configuration.
         port: Overrides ``settings.grpc_port`` (0 picks a free port).
-        clock: The domain's notion of now; tests pass a controllable one.
+        agent_port: Overrides ``settings.agent_grpc_port`` (0 picks a free port).
+        clock: The domain's notion of now (tests may pass their own).
 
     Returns:
         The running server. It does not migrate: call ``migrate`` first.
     """
     closers: list[Closer] = []
     try:
-        engine = create_engine(settings.database_url, application_name="agents")
-        closers.append(engine.dispose)
-        redis = create_redis(settings.redis_url)
-        closers.append(redis.aclose)
-        nc = await connect(settings.nats_url, name="agents")
-        closers.append(lambda: drain_quietly(nc))
-        js = nc.jetstream()
-        await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
-        sessions = create_session_factory(engine)
-        relay = OutboxRelay(session_factory=sessions, table=outbox, js=js)
+        wiring = await _deps(settings, clock or utcnow, closers)
+        deps = wiring.deps
+        relay = OutboxRelay(session_factory=deps.sessions, table=outbox, js=wiring.nc.jetstream())
         relay.start()
         closers.append(relay.stop)
-        enrolment = _enrolment(settings, sessions=sessions, redis=redis, nc=nc, clock=clock or utcnow)
+        commands = CommandService(deps)
+        agent_running, hub = await _agent_port(
+            settings,
+            wiring,
+            commands,
+            settings.agent_grpc_port if agent_port is None else agent_port,
+            closers,
+        )
+        enrolment = _enrolment(settings, wiring)
+        servicer = AgentsServicer(
+            enrolment=enrolment, servers=ServerService(deps, commands), commands=commands
+        )
         running = await start_server(
             name="agents",
-            servicers=[(add_to_server, AgentsServicer(enrolment=enrolment))],
+            servicers=[(add_to_server, servicer)],
             service_names=[SERVICE_NAME],
             principal_key=settings.principal_key,
             host=settings.grpc_host,
@@ -115,4 +213,11 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     except BaseException:
         await close_all(closers[::-1], service="agents")
         raise
-    return AgentsServer(running=running, engine=engine, enrolment=enrolment, closers=closers[::-1])
+    return AgentsServer(
+        running=running,
+        engine=wiring.engine,
+        agent_running=agent_running,
+        hub=hub,
+        enrolment=enrolment,
+        closers=closers[::-1],
+    )

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+from switchyard.agents.domain.commands.service import CommandService
 from switchyard.agents.domain.enrolment.service import EnrolmentService
+from switchyard.agents.domain.servers.service import ServerService
+from switchyard.agents.rpc._commands import CommandsMixin
 from switchyard.agents.rpc._enrolment import EnrolmentRpc
+from switchyard.agents.rpc._servers import ServersMixin
 from switchyard.agents.v1 import agents_service_pb2_grpc as grpc_api
 
 SERVICE_NAME = "switchyard.agents.v1.AgentsService"
 
 
-class AgentsServicer(EnrolmentRpc, grpc_api.AgentsServiceServicer):
-    """Every RPC of ``switchyard.agents.v1.AgentsService`` (mixins are added as they land).
+class AgentsServicer(EnrolmentRpc, ServersMixin, CommandsMixin, grpc_api.AgentsServiceServicer):
+    """Every RPC of ``switchyard.agents.v1.AgentsService``.
 
     Args:
         enrolment: Install tokens, registration, refresh-token rotation, recovery and revocation.
+        servers: Server reads, status probes and operator actions.
+        commands: Durable commands and their history.
     """
 
-    def __init__(self, *, enrolment: EnrolmentService) -> None:
+    def __init__(
+        self, *, enrolment: EnrolmentService, servers: ServerService, commands: CommandService
+    ) -> None:
         self._enrolment = enrolment
+        self._servers = servers
+        self._commands = commands
 
 
 add_to_server = grpc_api.add_AgentsServiceServicer_to_server

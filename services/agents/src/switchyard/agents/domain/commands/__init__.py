@@ -1,0 +1,1 @@
+"""Commands: durable rows issued to a server's agent, their delivery state and results."""

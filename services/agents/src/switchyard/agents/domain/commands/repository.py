@@ -1,0 +1,184 @@
+"""SQL for commands. Every state change is one conditional UPDATE, so concurrent callers get one winner."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from switchyard.agents.db.models import Command
+from switchyard.agents.domain.commands.models import CommandView, QueueDepth
+from switchyard.agents.domain.common import (
+    CANCELLED,
+    DISPATCHED,
+    OPEN_STATUSES,
+    OUTPUT_CAP,
+    PENDING,
+    RUNNING,
+)
+
+T = cast(sa.Table, Command.__table__)
+COLUMNS = tuple(T.c)
+
+
+def to_view(row: Any) -> CommandView:
+    """A result row (every column of ``commands``) as a view."""
+    return CommandView(
+        id=row.id,
+        server_id=row.server_id,
+        org_id=row.org_id,
+        type=row.type,
+        payload=dict(row.payload or {}),
+        status=row.status,
+        output=row.output,
+        requested_by=row.requested_by,
+        created_at=row.created_at,
+        dispatched_at=row.dispatched_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+def _appended(chunk: str) -> sa.ColumnElement[str]:
+    # The tail is cut in SQL so a progress frame costs one round trip, whatever the stored output is.
+    return sa.func.right(T.c.output + sa.literal(chunk, sa.Text), OUTPUT_CAP)
+
+
+async def insert(session: AsyncSession, view: CommandView) -> None:
+    """Store a new pending command."""
+    await session.execute(
+        sa.insert(T).values(
+            id=view.id,
+            server_id=view.server_id,
+            org_id=view.org_id,
+            type=view.type,
+            payload=view.payload,
+            status=PENDING,
+            output="",
+            requested_by=view.requested_by,
+            created_at=view.created_at,
+        )
+    )
+
+
+async def get(session: AsyncSession, *, command_id: str, org_id: str | None = None) -> CommandView | None:
+    """One command (of the org, when given)."""
+    query = sa.select(*COLUMNS).where(T.c.id == command_id)
+    if org_id is not None:
+        query = query.where(T.c.org_id == org_id)
+    row = (await session.execute(query)).first()
+    return to_view(row) if row else None
+
+
+async def pending_for(session: AsyncSession, *, server_id: str) -> list[CommandView]:
+    """Every pending command of the server, oldest first (what a newly opened stream delivers)."""
+    rows = await session.execute(
+        sa.select(*COLUMNS)
+        .where(T.c.server_id == server_id, T.c.status == PENDING)
+        .order_by(T.c.created_at, T.c.id)
+    )
+    return [to_view(r) for r in rows]
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    server_id: str,
+    org_id: str,
+    limit: int,
+    after: tuple[datetime, str] | None,
+    statuses: Sequence[str],
+) -> list[CommandView]:
+    """Up to ``limit`` commands older than the ``after`` key, newest first."""
+    query = sa.select(*COLUMNS).where(T.c.server_id == server_id, T.c.org_id == org_id)
+    if after is not None:
+        query = query.where(sa.tuple_(T.c.created_at, T.c.id) < sa.tuple_(*after))
+    if statuses:
+        query = query.where(T.c.status.in_(list(statuses)))
+    rows = await session.execute(query.order_by(T.c.created_at.desc(), T.c.id.desc()).limit(limit))
+    return [to_view(r) for r in rows]
+
+
+async def depth(session: AsyncSession, *, server_id: str) -> QueueDepth:
+    """Open commands of the server, counted by state."""
+    rows = await session.execute(
+        sa.select(T.c.status, sa.func.count())
+        .where(T.c.server_id == server_id, T.c.status.in_(OPEN_STATUSES))
+        .group_by(T.c.status)
+    )
+    counts = {status: int(count) for status, count in rows}
+    return QueueDepth(
+        pending=counts.get(PENDING, 0), dispatched=counts.get(DISPATCHED, 0), running=counts.get(RUNNING, 0)
+    )
+
+
+async def ack(session: AsyncSession, *, server_id: str, command_id: str, now: datetime) -> bool:
+    """pending -> dispatched, only for a command of this server; False when nothing changed."""
+    result = await session.execute(
+        sa.update(T)
+        .where(T.c.id == command_id, T.c.server_id == server_id, T.c.status == PENDING)
+        .values(status=DISPATCHED, dispatched_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def progress(
+    session: AsyncSession, *, server_id: str, command_id: str, chunk: str, now: datetime
+) -> bool:
+    """An open command of this server becomes running, with ``chunk`` appended to its output."""
+    result = await session.execute(
+        sa.update(T)
+        .where(T.c.id == command_id, T.c.server_id == server_id, T.c.status.in_(OPEN_STATUSES))
+        .values(
+            status=RUNNING,
+            output=_appended(chunk),
+            # The ACK may arrive after the first progress frame (it is a separate call).
+            dispatched_at=sa.func.coalesce(T.c.dispatched_at, now),
+            started_at=sa.func.coalesce(T.c.started_at, now),
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def finish(
+    session: AsyncSession, *, server_id: str, command_id: str, status: str, chunk: str, now: datetime
+) -> CommandView | None:
+    """An open command of this server takes its final ``status``; None when it is not open (or not its)."""
+    row = (
+        await session.execute(
+            sa.update(T)
+            .where(T.c.id == command_id, T.c.server_id == server_id, T.c.status.in_(OPEN_STATUSES))
+            .values(
+                status=status,
+                output=_appended(chunk),
+                dispatched_at=sa.func.coalesce(T.c.dispatched_at, now),
+                finished_at=now,
+            )
+            .returning(*COLUMNS)
+        )
+    ).first()
+    return to_view(row) if row else None
+
+
+async def cancel_pending(
+    session: AsyncSession, *, server_id: str, command_ids: Sequence[str] | None, now: datetime
+) -> list[CommandView]:
+    """Pending commands of the server (only ``command_ids`` when given) become cancelled."""
+    query = sa.update(T).where(T.c.server_id == server_id, T.c.status == PENDING)
+    if command_ids is not None:
+        query = query.where(T.c.id.in_(list(command_ids)))
+    rows = await session.execute(query.values(status=CANCELLED, finished_at=now).returning(*COLUMNS))
+    return [to_view(r) for r in rows]
+
+
+async def cancel_open(session: AsyncSession, *, server_id: str, now: datetime) -> list[CommandView]:
+    """Every open command of the server becomes cancelled (the server is going away)."""
+    rows = await session.execute(
+        sa.update(T)
+        .where(T.c.server_id == server_id, T.c.status.in_(OPEN_STATUSES))
+        .values(status=CANCELLED, finished_at=now)
+        .returning(*COLUMNS)
+    )
+    return [to_view(r) for r in rows]

@@ -1,0 +1,26 @@
+"""The collaborators every domain service gets from the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from switchyard.agents.domain.common import Clock
+from switchyard.agents.domain.ports import CommandBus, EventSink, LiveState
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """Database sessions, the clock and the ports; one instance per running server."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    # Autocommit sessions for single-query reads (no BEGIN/ROLLBACK round trips).
+    reads: async_sessionmaker[AsyncSession]
+    clock: Clock
+    events: EventSink
+    bus: CommandBus
+    live: LiveState
+    # agent.v1.CommandType number -> name (the wire enum, handed in by the composition root).
+    command_types: Mapping[int, str]
+    presence_ttl_seconds: int = 90
