@@ -31,6 +31,8 @@ class Settings(BaseSettings):
             stored value unreadable.
         grpc_host: Interface the gRPC server binds (``DEPLOY_GRPC_HOST``).
         grpc_port: gRPC port (``DEPLOY_GRPC_PORT``).
+        servers_durable: Durable consumer name of the agents server events (``DEPLOY_SERVERS_DURABLE``);
+            replicas share it, separate deployments on one NATS need their own.
         otel_endpoint: OTLP endpoint; tracing is off when unset (``OTEL_EXPORTER_OTLP_ENDPOINT``).
     """
 
@@ -45,6 +47,7 @@ class Settings(BaseSettings):
     )
     grpc_host: str = _opt("127.0.0.1", "DEPLOY_GRPC_HOST", "grpc_host")
     grpc_port: int = _opt(50054, "DEPLOY_GRPC_PORT", "grpc_port")
+    servers_durable: str = _opt("deploy.servers", "DEPLOY_SERVERS_DURABLE", "servers_durable", min_length=1)
     otel_endpoint: str | None = _opt(None, "OTEL_EXPORTER_OTLP_ENDPOINT", "otel_endpoint")
 
     @field_validator("principal_key", "env_key", mode="before")
