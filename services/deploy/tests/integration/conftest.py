@@ -141,14 +141,14 @@ class Deploy:
         )
         await self.js.publish("agents.server.revoked", event.SerializeToString())
 
-    async def eventually(self, check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
+    async def eventually(self, check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
         """Wait until ``check`` holds (the projection is asynchronous)."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while not await check():
             assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
             await asyncio.sleep(0.05)
 
-    async def server(self, org: str) -> str:
+    async def new_server(self, org: str) -> str:
         """A server of ``org`` known to deploy's placement projection."""
         server_id = await self.publish_registered(org)
 
