@@ -1,5 +1,5 @@
-"""Cross-service HTTP tests: identity, workers and mutations (real gRPC, PostgreSQL, Redis, NATS) behind
-in-process gateways.
+"""Cross-service HTTP tests: identity, workers, mutations and deploy (real gRPC, PostgreSQL, Redis, NATS)
+behind in-process gateways.
 
 Identity gets a database of its own for this run, so its root tenant and root owner are the ones
 created here with a known password (the root tenant is created once per database). Two gateway apps
@@ -140,6 +140,37 @@ async def mutations_addr(
         await running.stop()
 
 
+@pytest.fixture(scope="session")
+async def deploy_addr(
+    api_database_url: str, redis_url: str, nats_url: str, principal_key: bytes
+) -> AsyncIterator[str]:
+    """deploy's gRPC address, served in this process on a free port. The AGENTS stream it projects servers
+    from is created here when the agents service is not running; its durable is this run's own."""
+    import nats
+    from switchyard.bus import ensure_stream
+    from switchyard.deploy import server
+    from switchyard.deploy.config import Settings as DeploySettings
+
+    client = await nats.connect(nats_url)
+    try:
+        await ensure_stream(client.jetstream(), name="AGENTS", subjects=["agents.>"])
+    finally:
+        await client.drain()
+    settings = DeploySettings(
+        database_url=api_database_url,
+        redis_url=redis_url,
+        nats_url=nats_url,
+        principal_key=principal_key,
+        servers_durable=f"deploy.servers-api-{uuid.uuid4().hex[:8]}",
+    )
+    await server.migrate(settings)
+    running = await server.start(settings, port=0)
+    try:
+        yield running.address
+    finally:
+        await running.stop()
+
+
 def gateway_settings(
     identity_addr: str, redis_url: str, principal_key: bytes, **overrides: Any
 ) -> GatewaySettings:
@@ -193,9 +224,9 @@ def serve_gateway() -> Any:
 
 
 @pytest.fixture(scope="session")
-def fleet_addrs(workers_addr: str, mutations_addr: str) -> dict[str, str]:
-    """Gateway settings that point at the in-process workers and mutations services."""
-    return {"workers_addr": workers_addr, "mutations_addr": mutations_addr}
+def fleet_addrs(workers_addr: str, mutations_addr: str, deploy_addr: str) -> dict[str, str]:
+    """Gateway settings that point at the in-process workers, mutations and deploy services."""
+    return {"workers_addr": workers_addr, "mutations_addr": mutations_addr, "deploy_addr": deploy_addr}
 
 
 @pytest.fixture(scope="session")
