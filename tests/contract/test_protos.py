@@ -142,7 +142,7 @@ def test_exemptions_come_from_buf_yaml(repo: Path) -> None:
     assert not is_exempt(exempt, "SERVICE_SUFFIX", agent)
     assert not is_exempt(exempt, "RPC_REQUEST_STANDARD_NAME", "switchyard/identity/v1/identity_service.proto")
     # The permanu-agent wire contract lives where the real agent's proto does, so its package matches.
-    wire = 'syntax = "proto3";\npackage agent.v1;\nservice AgentService {\n  rpc AckCommand(CommandAck) returns (CommandAckResponse);\n}\n'
+    wire = 'syntax = "proto3";\npackage agent.v1;\nservice AgentService {\n  rpc AckCommand(CommandAck) returns (CommandAckResponse);\n}\n'  # noqa: E501
     assert sorted(rule for rule, _ in lint(agent, wire)) == [
         "RPC_REQUEST_STANDARD_NAME",
         "RPC_RESPONSE_STANDARD_NAME",
