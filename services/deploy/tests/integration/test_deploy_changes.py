@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
+from sqlalchemy import text
 from switchyard.deploy.v1 import deploy_service_pb2 as svc
 
 pytestmark = pytest.mark.integration
@@ -73,8 +74,6 @@ async def test_older_than_the_default_day_needs_since(deploy) -> None:
     org = deploy.new_org()
     project = await deploy.project(org)
     async with deploy.server.engine.begin() as conn:
-        from sqlalchemy import text
-
         await conn.execute(
             text("UPDATE deploy.changes SET created_at = now() - interval '2 days' WHERE org_id = :o"),
             {"o": org},

@@ -68,6 +68,31 @@ def _services(deps: Deps) -> Services:
     )
 
 
+async def _build(settings: Settings, clock: Clock, closers: list[Closer]) -> tuple[Deps, AsyncEngine]:
+    # Each resource registers its closer as soon as it exists, so a failed start leaks nothing.
+    engine = create_engine(settings.database_url, application_name="deploy")
+    closers.append(engine.dispose)
+    nc = await connect(settings.nats_url, name="deploy")
+    closers.append(lambda: drain_quietly(nc))
+    js = nc.jetstream()
+    await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
+    sessions = create_session_factory(engine)
+    deps = Deps(
+        sessions=sessions,
+        reads=create_read_session_factory(engine),
+        clock=clock,
+        events=OutboxEvents(),
+        env_kek=env_key(settings),
+    )
+    relay = OutboxRelay(session_factory=sessions, table=outbox, js=js)
+    relay.start()
+    consumer = ServerEventsConsumer(js, ServerProjection(deps), durable=settings.servers_durable)
+    consumer.start()
+    # Closers run in reverse: the loops stop before NATS and PostgreSQL close.
+    closers += [relay.stop, consumer.stop]
+    return deps, engine
+
+
 async def start(settings: Settings, *, port: int | None = None, clock: Clock | None = None) -> DeployServer:
     """Start the outbox relay and the agents server-events consumer, and serve gRPC.
 
@@ -81,27 +106,7 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     """
     closers: list[Closer] = []
     try:
-        # Each resource registers its closer as soon as it exists, so a failed start leaks nothing.
-        engine = create_engine(settings.database_url, application_name="deploy")
-        closers.append(engine.dispose)
-        nc = await connect(settings.nats_url, name="deploy")
-        closers.append(lambda: drain_quietly(nc))
-        js = nc.jetstream()
-        await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
-        sessions = create_session_factory(engine)
-        deps = Deps(
-            sessions=sessions,
-            reads=create_read_session_factory(engine),
-            clock=clock or utcnow,
-            events=OutboxEvents(),
-            env_kek=env_key(settings),
-        )
-        relay = OutboxRelay(session_factory=sessions, table=outbox, js=js)
-        relay.start()
-        consumer = ServerEventsConsumer(js, ServerProjection(deps), durable=settings.servers_durable)
-        consumer.start()
-        # Closers run in reverse: the loops stop before NATS and PostgreSQL close.
-        closers += [relay.stop, consumer.stop]
+        deps, engine = await _build(settings, clock or utcnow, closers)
         running = await start_server(
             name="deploy",
             servicers=[(add_to_server, DeployServicer(_services(deps)))],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,32 +78,48 @@ async def apply(
         raise InvalidArgument(
             f"vars would leave {total} variables; at most {PER_ENVIRONMENT_MAX} per environment"
         )
-    now, extra = deps.clock(), dict(note or {})
-    inserts: list[dict[str, Any]] = []
-    reseals: list[dict[str, Any]] = []
-    drafts: list[ch.ChangeDraft] = []
+    extra = dict(note or {})
+    plan = _plan(deps, actor, place, existing, wanted, extra)
+    await repo.delete_keys(session, environment_id=place.environment.id, keys=removed)
+    plan.drafts.extend(place.draft(ch.ENV_REMOVE, existing[key].id, key, **extra) for key in removed)
+    await repo.insert_many(session, plan.inserts)
+    await repo.reseal_many(session, plan.reseals)
+    await record(session, deps, actor, *plan.drafts)
+    return removed
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a write does: rows to insert, values to reseal, feed entries."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    reseals: list[dict[str, Any]] = field(default_factory=list)
+    drafts: list[ch.ChangeDraft] = field(default_factory=list)
+
+
+def _plan(
+    deps: Deps,
+    actor: Actor,
+    place: Place,
+    existing: Mapping[str, Any],
+    wanted: Mapping[str, str],
+    extra: Mapping[str, object],
+) -> _Plan:
+    # New keys are inserted, changed values resealed in place (the row keeps its id); equal values stay.
+    plan, now = _Plan(), deps.clock()
     for key, value in wanted.items():
         row = existing.get(key)
         if row is None:
             row_id = common.new_id()
-            inserts.append(_new_row(actor, place, row_id, key, place.seal(deps, key, value), now))
-            drafts.append(place.draft(ch.ENV_SET, row_id, key, **extra))
+            plan.inserts.append(_new_row(actor, place, row_id, key, place.seal(deps, key, value), now))
+            plan.drafts.append(place.draft(ch.ENV_SET, row_id, key, **extra))
         elif place.open(deps, key, row.value_enc) != value:
-            reseals.append(
-                {
-                    "row_id": row.id,
-                    "value_enc": place.seal(deps, key, value),
-                    "updated_by": actor.name,
-                    "updated_at": now,
-                }
+            blob = place.seal(deps, key, value)
+            plan.reseals.append(
+                {"row_id": row.id, "value_enc": blob, "updated_by": actor.name, "updated_at": now}
             )
-            drafts.append(place.draft(ch.ENV_ROTATE, row.id, key, **extra))
-    await repo.delete_keys(session, environment_id=place.environment.id, keys=removed)
-    drafts += [place.draft(ch.ENV_REMOVE, existing[key].id, key, **extra) for key in removed]
-    await repo.insert_many(session, inserts)
-    await repo.reseal_many(session, reseals)
-    await record(session, deps, actor, *drafts)
-    return removed
+            plan.drafts.append(place.draft(ch.ENV_ROTATE, row.id, key, **extra))
+    return plan
 
 
 def _new_row(actor: Actor, place: Place, row_id: str, key: str, blob: bytes, now: object) -> dict[str, Any]:
