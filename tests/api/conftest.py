@@ -169,6 +169,41 @@ def agents_addr(agents_server: Any) -> str:
     return str(agents_server.address)
 
 
+@pytest.fixture(scope="session")
+async def deploy_addr(
+    api_database_url: str, redis_url: str, nats_url: str, principal_key: bytes
+) -> AsyncIterator[str]:
+    """deploy's gRPC address, served in this process on a free port. The AGENTS stream it projects servers
+    from is created here when the agents service is not running; its durable is this run's own."""
+    import nats
+    from switchyard.bus import ensure_stream
+    from switchyard.deploy import server
+    from switchyard.deploy.config import Settings as DeploySettings
+
+    client = await nats.connect(nats_url)
+    try:
+        await ensure_stream(
+            client.jetstream(),
+            name="AGENTS",
+            subjects=["agents.server.>", "agents.command.>", "agents.logs.>"],
+        )
+    finally:
+        await client.drain()
+    settings = DeploySettings(
+        database_url=api_database_url,
+        redis_url=redis_url,
+        nats_url=nats_url,
+        principal_key=principal_key,
+        servers_durable=f"deploy.servers-api-{uuid.uuid4().hex[:8]}",
+    )
+    await server.migrate(settings)
+    running = await server.start(settings, port=0)
+    try:
+        yield running.address
+    finally:
+        await running.stop()
+
+
 def gateway_settings(
     identity_addr: str, redis_url: str, principal_key: bytes, **overrides: Any
 ) -> GatewaySettings:
@@ -222,9 +257,14 @@ def serve_gateway() -> Any:
 
 
 @pytest.fixture(scope="session")
-def fleet_addrs(workers_addr: str, mutations_addr: str, agents_addr: str) -> dict[str, str]:
-    """Gateway settings that point at the in-process workers, mutations and agents services."""
-    return {"workers_addr": workers_addr, "mutations_addr": mutations_addr, "agents_addr": agents_addr}
+def fleet_addrs(workers_addr: str, mutations_addr: str, agents_addr: str, deploy_addr: str) -> dict[str, str]:
+    """Gateway settings that point at the in-process workers, mutations, agents and deploy services."""
+    return {
+        "workers_addr": workers_addr,
+        "mutations_addr": mutations_addr,
+        "agents_addr": agents_addr,
+        "deploy_addr": deploy_addr,
+    }
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from switchyard.gateway.auth.m2m_tokens import m2m_token_verifier
 from switchyard.gateway.auth.runtime_tokens import WorkerClaims, runtime_token_verifier
 from switchyard.gateway.auth.tokens import JwtVerifier, TokenVerifier
 from switchyard.gateway.clients.agents import AgentsClient
+from switchyard.gateway.clients.deploy import DeployClient
 from switchyard.gateway.clients.identity import IdentityClient
 from switchyard.gateway.clients.mutations import MutationsClient
 from switchyard.gateway.clients.workers import WorkersClient
@@ -27,6 +28,7 @@ from switchyard.gateway.config import Settings
 from switchyard.gateway.domain.api_keys import controllers as api_keys
 from switchyard.gateway.domain.auth import controllers as auth
 from switchyard.gateway.domain.credentials import controllers as credentials
+from switchyard.gateway.domain.deploy import ROUTES as DEPLOY_ROUTES
 from switchyard.gateway.domain.deps import GATEWAY
 from switchyard.gateway.domain.enrolment import controllers as enrolment
 from switchyard.gateway.domain.members import controllers as members
@@ -70,6 +72,7 @@ ROUTES: list[Any] = [
     *recovery.ROUTES,
     *credentials.ROUTES,
     *servers.ROUTES,
+    *DEPLOY_ROUTES,
     *webhooks.ROUTES,
     *enrolment.ROUTES,
     *system.ROUTES,
@@ -104,6 +107,8 @@ def _lifespan(settings: Settings) -> Any:
         )
         agents_channel = create_channel(settings.agents_addr)
         agents = AgentsClient(agents_channel, signer=signer, timeout=settings.rpc_timeout_seconds)
+        deploy_channel = create_channel(settings.deploy_addr)
+        deploy = DeployClient(deploy_channel, signer=signer, timeout=settings.rpc_timeout_seconds)
         app.state.gateway = Gateway(
             settings,
             redis,
@@ -119,6 +124,8 @@ def _lifespan(settings: Settings) -> Any:
             m2m_tokens=m2m_tokens,
             agents_channel=agents_channel,
             agents=agents,
+            deploy_channel=deploy_channel,
+            deploy=deploy,
         )
         try:
             yield
@@ -127,6 +134,7 @@ def _lifespan(settings: Settings) -> Any:
             await workers_channel.close()
             await mutations_channel.close()
             await agents_channel.close()
+            await deploy_channel.close()
             await redis.aclose()
 
     return lifespan

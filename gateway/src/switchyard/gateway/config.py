@@ -17,6 +17,7 @@ class Settings(BaseSettings):
         workers_addr: workers gRPC address (replicas as for identity).
         mutations_addr: mutations gRPC address (replicas as for identity).
         agents_addr: agents gRPC address (replicas as for identity).
+        deploy_addr: deploy gRPC address (replicas as for identity).
         redis_url: Redis for revocations, the auth epoch and rate limits.
         principal_key: key that signs the principal sent to services (``SWITCHYARD_PRINCIPAL_KEY``).
         api_version: value of the ``X-API-Version`` header and ``GET /api/version``.
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
     workers_addr: str = "127.0.0.1:50052"
     mutations_addr: str = "127.0.0.1:50053"
     agents_addr: str = "127.0.0.1:50055"
+    deploy_addr: str = "127.0.0.1:50054"
     redis_url: str = Field(
         default="redis://127.0.0.1:6379/0",
         validation_alias=AliasChoices("redis_url", "GATEWAY_REDIS_URL", "REDIS_URL"),

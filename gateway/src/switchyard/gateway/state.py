@@ -15,6 +15,7 @@ from switchyard.gateway.auth.m2m_tokens import M2mClaims
 from switchyard.gateway.auth.runtime_tokens import WorkerClaims
 from switchyard.gateway.auth.tokens import JwtVerifier
 from switchyard.gateway.clients.agents import AgentsClient
+from switchyard.gateway.clients.deploy import DeployClient
 from switchyard.gateway.clients.identity import IdentityClient
 from switchyard.gateway.clients.mutations import MutationsClient
 from switchyard.gateway.clients.workers import WorkersClient
@@ -40,6 +41,8 @@ class Gateway:
     m2m_tokens: JwtVerifier[M2mClaims]
     agents_channel: grpc.aio.Channel
     agents: AgentsClient
+    deploy_channel: grpc.aio.Channel
+    deploy: DeployClient
 
 
 def gateway_of(connection: Request[Any, Any, Any] | ASGIConnection[Any, Any, Any, Any]) -> Gateway:

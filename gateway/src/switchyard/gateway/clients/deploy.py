@@ -1,0 +1,224 @@
+"""The deploy service as the gateway sees it: one method per RPC (principal, request id, deadline)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from switchyard.deploy.v1 import deploy_service_pb2 as pb
+from switchyard.deploy.v1 import deploy_service_pb2_grpc as pb_grpc
+from switchyard.grpckit.client import call_metadata
+from switchyard.grpckit.principal import Principal, PrincipalSigner
+
+if TYPE_CHECKING:
+    import grpc
+
+
+class DeployClient:
+    """Async client of ``switchyard.deploy.v1.DeployService``.
+
+    Args:
+        channel: A channel to deploy (round robin over its replicas).
+        signer: Signs the principal of each call.
+        timeout: Deadline of each call, in seconds.
+    """
+
+    def __init__(self, channel: grpc.aio.Channel, *, signer: PrincipalSigner, timeout: float) -> None:
+        self._stub = pb_grpc.DeployServiceStub(channel)  # type: ignore[no-untyped-call]
+        self._signer = signer
+        self._timeout = timeout
+
+    async def _call(self, method: str, request: Any, principal: Principal) -> Any:
+        metadata = call_metadata(self._signer.sign(principal), principal.request_id)
+        return await getattr(self._stub, method)(request, metadata=metadata, timeout=self._timeout)
+
+    async def create_project(
+        self, principal: Principal, request: pb.CreateProjectRequest
+    ) -> pb.CreateProjectResponse:
+        """Creates a project in the caller's org."""
+        result: pb.CreateProjectResponse = await self._call("CreateProject", request, principal)
+        return result
+
+    async def list_projects(
+        self, principal: Principal, request: pb.ListProjectsRequest
+    ) -> pb.ListProjectsResponse:
+        """Lists the org's projects, oldest first."""
+        result: pb.ListProjectsResponse = await self._call("ListProjects", request, principal)
+        return result
+
+    async def get_project(self, principal: Principal, request: pb.GetProjectRequest) -> pb.GetProjectResponse:
+        """Reads one project."""
+        result: pb.GetProjectResponse = await self._call("GetProject", request, principal)
+        return result
+
+    async def update_project(
+        self, principal: Principal, request: pb.UpdateProjectRequest
+    ) -> pb.UpdateProjectResponse:
+        """Changes the fields that are set."""
+        result: pb.UpdateProjectResponse = await self._call("UpdateProject", request, principal)
+        return result
+
+    async def delete_project(
+        self, principal: Principal, request: pb.DeleteProjectRequest
+    ) -> pb.DeleteProjectResponse:
+        """Deletes a project without apps."""
+        result: pb.DeleteProjectResponse = await self._call("DeleteProject", request, principal)
+        return result
+
+    async def create_app(self, principal: Principal, request: pb.CreateAppRequest) -> pb.CreateAppResponse:
+        """Creates an app and its "production" environment."""
+        result: pb.CreateAppResponse = await self._call("CreateApp", request, principal)
+        return result
+
+    async def list_apps(self, principal: Principal, request: pb.ListAppsRequest) -> pb.ListAppsResponse:
+        """Lists the org's apps, oldest first, optionally of one project."""
+        result: pb.ListAppsResponse = await self._call("ListApps", request, principal)
+        return result
+
+    async def get_app(self, principal: Principal, request: pb.GetAppRequest) -> pb.GetAppResponse:
+        """Reads one app."""
+        result: pb.GetAppResponse = await self._call("GetApp", request, principal)
+        return result
+
+    async def update_app(self, principal: Principal, request: pb.UpdateAppRequest) -> pb.UpdateAppResponse:
+        """Changes the fields that are set."""
+        result: pb.UpdateAppResponse = await self._call("UpdateApp", request, principal)
+        return result
+
+    async def delete_app(self, principal: Principal, request: pb.DeleteAppRequest) -> pb.DeleteAppResponse:
+        """Deletes an app with its environments and env vars."""
+        result: pb.DeleteAppResponse = await self._call("DeleteApp", request, principal)
+        return result
+
+    async def list_environments(
+        self, principal: Principal, request: pb.ListEnvironmentsRequest
+    ) -> pb.ListEnvironmentsResponse:
+        """Lists an app's environments by name."""
+        result: pb.ListEnvironmentsResponse = await self._call("ListEnvironments", request, principal)
+        return result
+
+    async def create_environment(
+        self, principal: Principal, request: pb.CreateEnvironmentRequest
+    ) -> pb.CreateEnvironmentResponse:
+        """Adds an environment to an app."""
+        result: pb.CreateEnvironmentResponse = await self._call("CreateEnvironment", request, principal)
+        return result
+
+    async def delete_environment(
+        self, principal: Principal, request: pb.DeleteEnvironmentRequest
+    ) -> pb.DeleteEnvironmentResponse:
+        """Deletes an environment and its env vars."""
+        result: pb.DeleteEnvironmentResponse = await self._call("DeleteEnvironment", request, principal)
+        return result
+
+    async def list_env_vars(
+        self, principal: Principal, request: pb.ListEnvVarsRequest
+    ) -> pb.ListEnvVarsResponse:
+        """Lists an environment's env vars by key, masked."""
+        result: pb.ListEnvVarsResponse = await self._call("ListEnvVars", request, principal)
+        return result
+
+    async def put_env_vars(
+        self, principal: Principal, request: pb.PutEnvVarsRequest
+    ) -> pb.PutEnvVarsResponse:
+        """Sets many env vars in one transaction."""
+        result: pb.PutEnvVarsResponse = await self._call("PutEnvVars", request, principal)
+        return result
+
+    async def update_env_var(
+        self, principal: Principal, request: pb.UpdateEnvVarRequest
+    ) -> pb.UpdateEnvVarResponse:
+        """Replaces the value of an existing env var."""
+        result: pb.UpdateEnvVarResponse = await self._call("UpdateEnvVar", request, principal)
+        return result
+
+    async def delete_env_var(
+        self, principal: Principal, request: pb.DeleteEnvVarRequest
+    ) -> pb.DeleteEnvVarResponse:
+        """Removes one env var."""
+        result: pb.DeleteEnvVarResponse = await self._call("DeleteEnvVar", request, principal)
+        return result
+
+    async def reveal_env_var(
+        self, principal: Principal, request: pb.RevealEnvVarRequest
+    ) -> pb.RevealEnvVarResponse:
+        """Returns one plaintext value to an org admin/owner with a reason."""
+        result: pb.RevealEnvVarResponse = await self._call("RevealEnvVar", request, principal)
+        return result
+
+    async def clone_env_vars(
+        self, principal: Principal, request: pb.CloneEnvVarsRequest
+    ) -> pb.CloneEnvVarsResponse:
+        """Copies every env var of one environment of an app to another."""
+        result: pb.CloneEnvVarsResponse = await self._call("CloneEnvVars", request, principal)
+        return result
+
+    async def get_server_placement(
+        self, principal: Principal, request: pb.GetServerPlacementRequest
+    ) -> pb.GetServerPlacementResponse:
+        """Reads a server's placement."""
+        result: pb.GetServerPlacementResponse = await self._call("GetServerPlacement", request, principal)
+        return result
+
+    async def set_server_labels(
+        self, principal: Principal, request: pb.SetServerLabelsRequest
+    ) -> pb.SetServerLabelsResponse:
+        """Replaces a server's labels."""
+        result: pb.SetServerLabelsResponse = await self._call("SetServerLabels", request, principal)
+        return result
+
+    async def cordon_server(
+        self, principal: Principal, request: pb.CordonServerRequest
+    ) -> pb.CordonServerResponse:
+        """Stops new deployments from targeting the server."""
+        result: pb.CordonServerResponse = await self._call("CordonServer", request, principal)
+        return result
+
+    async def uncordon_server(
+        self, principal: Principal, request: pb.UncordonServerRequest
+    ) -> pb.UncordonServerResponse:
+        """Lets deployments target the server again."""
+        result: pb.UncordonServerResponse = await self._call("UncordonServer", request, principal)
+        return result
+
+    async def drain_server(
+        self, principal: Principal, request: pb.DrainServerRequest
+    ) -> pb.DrainServerResponse:
+        """Cordons the server and marks it draining."""
+        result: pb.DrainServerResponse = await self._call("DrainServer", request, principal)
+        return result
+
+    async def undrain_server(
+        self, principal: Principal, request: pb.UndrainServerRequest
+    ) -> pb.UndrainServerResponse:
+        """Clears draining and cordoned."""
+        result: pb.UndrainServerResponse = await self._call("UndrainServer", request, principal)
+        return result
+
+    async def create_pool(self, principal: Principal, request: pb.CreatePoolRequest) -> pb.CreatePoolResponse:
+        """Creates a server pool."""
+        result: pb.CreatePoolResponse = await self._call("CreatePool", request, principal)
+        return result
+
+    async def list_pools(self, principal: Principal, request: pb.ListPoolsRequest) -> pb.ListPoolsResponse:
+        """Lists the org's pools by name."""
+        result: pb.ListPoolsResponse = await self._call("ListPools", request, principal)
+        return result
+
+    async def delete_pool(self, principal: Principal, request: pb.DeletePoolRequest) -> pb.DeletePoolResponse:
+        """Deletes a pool."""
+        result: pb.DeletePoolResponse = await self._call("DeletePool", request, principal)
+        return result
+
+    async def assign_server_pool(
+        self, principal: Principal, request: pb.AssignServerPoolRequest
+    ) -> pb.AssignServerPoolResponse:
+        """Puts a server in a pool of its org."""
+        result: pb.AssignServerPoolResponse = await self._call("AssignServerPool", request, principal)
+        return result
+
+    async def list_changes(
+        self, principal: Principal, request: pb.ListChangesRequest
+    ) -> pb.ListChangesResponse:
+        """Pages the org's change feed, newest first."""
+        result: pb.ListChangesResponse = await self._call("ListChanges", request, principal)
+        return result

@@ -1,0 +1,18 @@
+"""Deploy control over HTTP: projects, apps, environments, env vars, server placement, pools, changes."""
+
+from switchyard.gateway.domain.deploy.apps import AppsController
+from switchyard.gateway.domain.deploy.changes import ChangesController
+from switchyard.gateway.domain.deploy.envvars import EnvVarsController
+from switchyard.gateway.domain.deploy.placement import PoolsController, ServerPlacementController
+from switchyard.gateway.domain.deploy.projects import ProjectsController
+
+ROUTES = [
+    ProjectsController,
+    AppsController,
+    EnvVarsController,
+    ServerPlacementController,
+    PoolsController,
+    ChangesController,
+]
+
+__all__ = ["ROUTES"]

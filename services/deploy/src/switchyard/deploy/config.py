@@ -1,0 +1,61 @@
+"""Deploy settings: parsed once from prefixed env vars into a frozen object passed down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from switchyard.grpckit.config import principal_key_from_env
+
+
+def _env(*names: str, secret: bool = False) -> Any:
+    # The field name comes last so tests can pass keyword arguments; prefixed names win over bare ones.
+    return Field(validation_alias=AliasChoices(*names), repr=not secret)
+
+
+def _opt(default: Any, *names: str, **constraints: Any) -> Any:
+    return Field(default, validation_alias=AliasChoices(*names), **constraints)
+
+
+class Settings(BaseSettings):
+    """Everything the deploy service reads from its environment.
+
+    Attributes:
+        database_url: PostgreSQL URL (``DEPLOY_DATABASE_URL`` or ``DATABASE_URL``).
+        redis_url: Redis URL (``DEPLOY_REDIS_URL`` or ``REDIS_URL``); reserved for deployments.
+        nats_url: NATS URL (``DEPLOY_NATS_URL`` or ``NATS_URL``).
+        principal_key: Key shared with the gateway to verify principals (``SWITCHYARD_PRINCIPAL_KEY``).
+        env_key: AES-256 key that encrypts env var values at rest (``DEPLOY_ENV_KEY``, hex or text of at
+            least 32 bytes); unset derives one from the principal key with HKDF. Changing it makes every
+            stored value unreadable.
+        grpc_host: Interface the gRPC server binds (``DEPLOY_GRPC_HOST``).
+        grpc_port: gRPC port (``DEPLOY_GRPC_PORT``).
+        servers_durable: Durable consumer name of the agents server events (``DEPLOY_SERVERS_DURABLE``);
+            replicas share it, separate deployments on one NATS need their own.
+        otel_endpoint: OTLP endpoint; tracing is off when unset (``OTEL_EXPORTER_OTLP_ENDPOINT``).
+    """
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    database_url: str = _env("DEPLOY_DATABASE_URL", "DATABASE_URL", "database_url")
+    redis_url: str = _env("DEPLOY_REDIS_URL", "REDIS_URL", "redis_url")
+    nats_url: str = _env("DEPLOY_NATS_URL", "NATS_URL", "nats_url")
+    principal_key: bytes = _env("SWITCHYARD_PRINCIPAL_KEY", "principal_key", secret=True)
+    env_key: bytes | None = Field(
+        None, validation_alias=AliasChoices("DEPLOY_ENV_KEY", "env_key"), repr=False
+    )
+    grpc_host: str = _opt("127.0.0.1", "DEPLOY_GRPC_HOST", "grpc_host")
+    grpc_port: int = _opt(50054, "DEPLOY_GRPC_PORT", "grpc_port")
+    servers_durable: str = _opt("deploy.servers", "DEPLOY_SERVERS_DURABLE", "servers_durable", min_length=1)
+    otel_endpoint: str | None = _opt(None, "OTEL_EXPORTER_OTLP_ENDPOINT", "otel_endpoint")
+
+    @field_validator("principal_key", "env_key", mode="before")
+    @classmethod
+    def _parse_key(cls, value: Any) -> Any:
+        # Env vars arrive as text (hex or raw); tests pass bytes. Both must be >= 32 bytes.
+        if isinstance(value, str):
+            return principal_key_from_env(value)
+        if isinstance(value, bytes) and len(value) < 32:
+            raise ValueError("keys must be at least 32 bytes")
+        return value

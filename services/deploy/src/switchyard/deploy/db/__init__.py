@@ -1,0 +1,1 @@
+"""The deploy schema: declarative base, models and migrations."""

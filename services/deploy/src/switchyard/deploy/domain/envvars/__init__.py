@@ -1,0 +1,1 @@
+"""Env vars of an app's environments: sealed at rest, masked in every listing, revealed with an audit."""

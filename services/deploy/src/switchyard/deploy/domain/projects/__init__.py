@@ -1,0 +1,1 @@
+"""Projects: an org's groups of apps."""
