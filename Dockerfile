@@ -6,6 +6,7 @@
 #   docker build --target identity -t switchyard/identity .
 #   docker build --target workers  -t switchyard/workers .
 #   docker build --target mutations -t switchyard/mutations .
+#   docker build --target deploy   -t switchyard/deploy .
 #   docker build --target agents   -t switchyard/agents .
 #   docker build --target gateway  -t switchyard/gateway .
 #   docker build --target otel-collector -t switchyard/otel-collector .
@@ -51,6 +52,10 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 FROM builder AS mutations-build
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable --package switchyard-mutations
+
+FROM builder AS deploy-build
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable --package switchyard-deploy
 
 FROM builder AS agents-build
 RUN --mount=type=cache,target=/root/.cache/uv \
@@ -102,6 +107,16 @@ EXPOSE 50053
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "/app/healthcheck.py", "grpc", "127.0.0.1:50053"]
 ENTRYPOINT ["python", "-m", "switchyard.mutations"]
+CMD ["serve"]
+
+FROM runtime AS deploy
+COPY --from=deploy-build /app/.venv /app/.venv
+ENV DEPLOY_GRPC_HOST=0.0.0.0 \
+    DEPLOY_GRPC_PORT=50054
+EXPOSE 50054
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "/app/healthcheck.py", "grpc", "127.0.0.1:50054"]
+ENTRYPOINT ["python", "-m", "switchyard.deploy"]
 CMD ["serve"]
 
 FROM runtime AS agents

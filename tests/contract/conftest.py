@@ -31,6 +31,8 @@ REQUIRED_ENV: dict[str, tuple[str, ...]] = {
     "workers": (*_STORES, "WORKERS_GRPC_HOST"),
     "mutations-migrate": _STORES,
     "mutations": (*_STORES, "MUTATIONS_GRPC_HOST", "MUTATIONS_WORKERS_ADDR"),
+    "deploy-migrate": _STORES,
+    "deploy": (*_STORES, "DEPLOY_GRPC_HOST"),
     "agents-migrate": _STORES,
     # agents binds two ports; the advertised address is what registration hands to agents (the default,
     # <host>:<port>, would tell them to dial 0.0.0.0 inside a container).
@@ -39,6 +41,7 @@ REQUIRED_ENV: dict[str, tuple[str, ...]] = {
         "GATEWAY_IDENTITY_ADDR",
         "GATEWAY_WORKERS_ADDR",
         "GATEWAY_MUTATIONS_ADDR",
+        "GATEWAY_DEPLOY_ADDR",
         "GATEWAY_AGENTS_ADDR",
         "REDIS_URL",
         "SWITCHYARD_PRINCIPAL_KEY",

@@ -29,28 +29,45 @@ EXPECTED_SERVICES = {
     "workers",
     "mutations-migrate",
     "mutations",
+    "deploy-migrate",
+    "deploy",
     "agents-migrate",
     "agents",
     "gateway",
     "proxy",
 }
-ONE_SHOT = {"identity-migrate", "workers-migrate", "mutations-migrate", "agents-migrate", "nats-init"}
+ONE_SHOT = {
+    "identity-migrate",
+    "workers-migrate",
+    "mutations-migrate",
+    "deploy-migrate",
+    "agents-migrate",
+    "nats-init",
+}
 # The gRPC services, their ports, and who calls them (compose service -> env var naming the address).
-GRPC_SERVICES = {"identity": 50051, "workers": 50052, "mutations": 50053, "agents": 50055}
+GRPC_SERVICES = {"identity": 50051, "workers": 50052, "mutations": 50053, "deploy": 50054, "agents": 50055}
 GRPC_CALLERS: dict[str, dict[str, str]] = {
     "identity": {"gateway": "GATEWAY_IDENTITY_ADDR"},
     "workers": {"gateway": "GATEWAY_WORKERS_ADDR", "mutations": "MUTATIONS_WORKERS_ADDR"},
     "mutations": {"gateway": "GATEWAY_MUTATIONS_ADDR"},
+    "deploy": {"gateway": "GATEWAY_DEPLOY_ADDR"},
     "agents": {"gateway": "GATEWAY_AGENTS_ADDR"},
 }
 # The public agent.v1 port agents on customer servers dial (the second port of the agents service).
 AGENT_PORT = 9090
-REPLICAS = {"identity": 2, "workers": 2, "mutations": 2, "agents": 2, "gateway": 2}
+REPLICAS = {"identity": 2, "workers": 2, "mutations": 2, "deploy": 2, "agents": 2, "gateway": 2}
 # Only these reach the host: the proxy (the HTTP door and the agents' agent.v1 door) and the mail UI.
 # Services talk over the compose network.
 PUBLISHED_PORTS = {"proxy": {8000, AGENT_PORT}, "mailpit": {8025}}
 # Where each service's stream constants live (the module that calls ensure_stream with them).
-STREAM_MODULES = {"identity": "events", "workers": "events", "mutations": "events", "agents": "server"}
+# deploy's server.py ensures the stream with the constants it imports from deploy.events.
+STREAM_MODULES = {
+    "identity": "events",
+    "workers": "events",
+    "mutations": "events",
+    "deploy": "events",
+    "agents": "server",
+}
 # Env vars whose value names another compose service, and the service it must name.
 ENV_TARGETS = {
     "DATABASE_URL": "postgres",

@@ -23,12 +23,13 @@ CALL_GRAPH: dict[tuple[str, int], set[str]] = {
     ("identity", 50051): {"gateway"},
     ("workers", 50052): {"gateway", "mutations"},
     ("mutations", 50053): {"gateway"},
+    ("deploy", 50054): {"gateway"},
     ("agents", 50055): {"gateway"},
     ("agents", 9090): {ANYONE},  # agent.v1: agents on customer servers dial in
     ("gateway", 8000): {ANYONE},  # the public door
 }
 # Each service's internal gRPC port.
-GRPC_PORTS = {"identity": 50051, "workers": 50052, "mutations": 50053, "agents": 50055}
+GRPC_PORTS = {"identity": 50051, "workers": 50052, "mutations": 50053, "deploy": 50054, "agents": 50055}
 
 
 @pytest.fixture(scope="module")
@@ -137,9 +138,13 @@ def test_a_services_calls_are_not_allowed_sideways(policies: list[dict[str, Any]
     assert not may_call(policies, "workers", "identity", 50051)
     assert not may_call(policies, "identity", "workers", 50052)
     # agents calls no service, and no service but the gateway reaches its internal port.
-    for service in ("identity", "workers", "mutations"):
+    for service in ("identity", "workers", "mutations", "deploy"):
         assert not may_call(policies, "agents", service, GRPC_PORTS[service]), service
         assert not may_call(policies, service, "agents", 50055), service
+    # deploy calls no service either (it consumes the AGENTS stream over NATS); only the gateway reaches it.
+    for service in ("identity", "workers", "mutations"):
+        assert not may_call(policies, "deploy", service, GRPC_PORTS[service]), service
+        assert not may_call(policies, service, "deploy", 50054), service
 
 
 def test_the_open_agent_port_does_not_open_the_internal_one(policies: list[dict[str, Any]]) -> None:

@@ -1,7 +1,7 @@
 """Every runnable service is registered everywhere a service must be, and nothing else is.
 
 A service is *runnable* when its package has a ``__main__.py`` (``python -m switchyard.<svc> migrate|serve``).
-A package under services/ without one (a skeleton such as ``deploy`` before it gains a server) is part of
+A package under services/ without one (a skeleton, before it gains a server) is part of
 the workspace and the import contracts, but not yet of the stack: compose, Kubernetes and ``just up``
 must not try to run it.
 """

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from switchyard.stack._urls import StackUrls
 
 # Services that own a database schema, in start order; add a service here when it gains migrations.
-SERVICES: tuple[str, ...] = ("identity", "workers", "mutations", "agents")
+# deploy comes after agents: it consumes the AGENTS stream, which agents creates at start.
+SERVICES: tuple[str, ...] = ("identity", "workers", "mutations", "agents", "deploy")
 
 
 def service_env(urls: StackUrls, extra: Mapping[str, str] | None = None) -> dict[str, str]:
