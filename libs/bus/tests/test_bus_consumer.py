@@ -79,3 +79,40 @@ async def test_durable_consumer_resumes_where_it_stopped(js: nats.js.JetStreamCo
     await publish(js, stream.subject("a"), b"2", msg_id="2")
     await consume_until(2)
     assert seen == [b"1", b"2"]
+
+
+async def test_background_consumer_waits_for_a_stream_created_after_it_started(
+    js: nats.js.JetStreamContext,
+) -> None:
+    import uuid
+
+    from switchyard.bus import BackgroundConsumer, ensure_stream
+
+    name = f"LATE_{uuid.uuid4().hex[:8].upper()}"
+    subject = f"late{uuid.uuid4().hex[:8]}"
+    received: list[bytes] = []
+    got = asyncio.Event()
+
+    async def handler(msg: Msg) -> None:
+        received.append(msg.data)
+        got.set()
+
+    consumer = BackgroundConsumer(
+        js,
+        stream=name,
+        durable="test.late",
+        subject=f"{subject}.>",
+        handler=handler,
+        name="test-late",
+        retry_seconds=0.05,
+    )
+    consumer.start()
+    try:
+        await asyncio.sleep(0.2)  # the stream does not exist yet: the consumer keeps retrying
+        await ensure_stream(js, name=name, subjects=[f"{subject}.>"])
+        await publish(js, f"{subject}.thing", b"hello", msg_id="late-1")
+        await asyncio.wait_for(got.wait(), timeout=15)
+    finally:
+        await consumer.stop()
+        await js.delete_stream(name)
+    assert received == [b"hello"]

@@ -95,4 +95,71 @@ async def run_consumer(
             await subscription.unsubscribe()
 
 
-__all__ = ["Handler", "run_consumer"]
+class BackgroundConsumer:
+    """``run_consumer`` as a background task that outlives a missing stream.
+
+    A service often consumes another service's stream, which that service creates when it starts; until
+    then (and after any other failure of the subscription) the task waits ``retry_seconds`` and tries
+    again, until ``stop``.
+
+    Args:
+        js: A JetStream context.
+        stream: The stream to read.
+        durable: Consumer name, ``<svc>.<purpose>``.
+        subject: Filter subject.
+        handler: Coroutine run once per delivery (must be idempotent).
+        name: The task's name (for logs and debugging).
+        retry_seconds: Wait between attempts to subscribe.
+    """
+
+    def __init__(
+        self,
+        js: nats.js.JetStreamContext,
+        *,
+        stream: str,
+        durable: str,
+        subject: str,
+        handler: Handler,
+        name: str,
+        retry_seconds: float = 1.0,
+    ) -> None:
+        self._js = js
+        self._stream, self._durable, self._subject = stream, durable, subject
+        self._handler = handler
+        self._name = name
+        self._retry = retry_seconds
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await run_consumer(
+                    self._js,
+                    stream=self._stream,
+                    durable=self._durable,
+                    subject=self._subject,
+                    handler=self._handler,
+                    stop=self._stop,
+                )
+            except Exception:
+                # Most often the stream does not exist yet: its owner creates it when it starts.
+                log.info(
+                    "stream unavailable, retrying", consumer=self._durable, stream=self._stream, exc_info=True
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), self._retry)
+
+    def start(self) -> None:
+        """Start consuming in the background."""
+        self._task = asyncio.create_task(self._run(), name=self._name)
+
+    async def stop(self) -> None:
+        """Stop after the current batch."""
+        self._stop.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+__all__ = ["BackgroundConsumer", "Handler", "run_consumer"]

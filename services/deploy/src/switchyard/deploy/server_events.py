@@ -6,15 +6,13 @@ stream is there. A payload that does not parse is logged and acknowledged: redel
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import UTC, datetime
 
 import nats.js
 from google.protobuf.message import DecodeError
 from nats.aio.msg import Msg
 from switchyard.agents.v1 import events_pb2 as agents_events
-from switchyard.bus import run_consumer
+from switchyard.bus import BackgroundConsumer
 from switchyard.deploy.domain.placement.models import ServerSeen
 from switchyard.deploy.domain.placement.projection import ServerProjection
 from switchyard.obs import get_logger
@@ -57,47 +55,24 @@ def seen_of(msg: Msg) -> ServerSeen | None:
     return None
 
 
-class ServerEventsConsumer:
+class ServerEventsConsumer(BackgroundConsumer):
     """Runs the durable consumer (``deploy.servers`` by default) until stopped."""
 
     def __init__(
         self, js: nats.js.JetStreamContext, projection: ServerProjection, *, durable: str = DURABLE
     ) -> None:
-        self._js = js
         self._projection = projection
-        self._durable = durable
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        super().__init__(
+            js,
+            stream=STREAM,
+            durable=durable,
+            subject=SUBJECT,
+            handler=self._handle,
+            name="deploy-server-events",
+            retry_seconds=RETRY_SECONDS,
+        )
 
     async def _handle(self, msg: Msg) -> None:
         seen = seen_of(msg)
         if seen is not None:
             await self._projection.apply(seen)
-
-    async def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await run_consumer(
-                    self._js,
-                    stream=STREAM,
-                    durable=self._durable,
-                    subject=SUBJECT,
-                    handler=self._handle,
-                    stop=self._stop,
-                )
-            except Exception:
-                # Most often the stream does not exist yet; the agents service creates it at start.
-                log.info("agents server events unavailable, retrying", exc_info=True)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), RETRY_SECONDS)
-
-    def start(self) -> None:
-        """Start consuming in the background."""
-        self._task = asyncio.create_task(self._run(), name="deploy-server-events")
-
-    async def stop(self) -> None:
-        """Stop after the current batch."""
-        self._stop.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task

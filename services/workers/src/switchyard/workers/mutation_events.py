@@ -8,12 +8,9 @@ mutations service creates it), so it retries until the stream is there.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import nats.js
 from nats.aio.msg import Msg
-from switchyard.bus import run_consumer
+from switchyard.bus import BackgroundConsumer
 from switchyard.mutations.v1 import events_pb2 as mutation_events
 from switchyard.obs import get_logger
 from switchyard.workers.domain.fleet.mutation_tracking import MutationTrackingService
@@ -40,44 +37,22 @@ def mark_of(msg: Msg) -> MutationMark | None:
     return MutationMark(worker_id=mutation.worker_host_id, mutation_id=mutation.id, open=_OPEN[verb])
 
 
-class MutationEventsConsumer:
+class MutationEventsConsumer(BackgroundConsumer):
     """Runs the durable consumer ``workers.mutation-flags`` until stopped."""
 
     def __init__(self, js: nats.js.JetStreamContext, tracking: MutationTrackingService) -> None:
-        self._js = js
         self._tracking = tracking
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        super().__init__(
+            js,
+            stream=STREAM,
+            durable=DURABLE,
+            subject=SUBJECT,
+            handler=self._handle,
+            name="workers-mutation-events",
+            retry_seconds=RETRY_SECONDS,
+        )
 
     async def _handle(self, msg: Msg) -> None:
         mark = mark_of(msg)
         if mark is not None:
             await self._tracking.apply_event(mark)
-
-    async def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await run_consumer(
-                    self._js,
-                    stream=STREAM,
-                    durable=DURABLE,
-                    subject=SUBJECT,
-                    handler=self._handle,
-                    stop=self._stop,
-                )
-            except Exception:
-                # Most often the stream does not exist yet; the mutations service creates it at start.
-                log.info("mutation events unavailable, retrying", exc_info=True)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), RETRY_SECONDS)
-
-    def start(self) -> None:
-        """Start consuming in the background."""
-        self._task = asyncio.create_task(self._run(), name="workers-mutation-events")
-
-    async def stop(self) -> None:
-        """Stop after the current batch."""
-        self._stop.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
