@@ -99,8 +99,10 @@ def run(opts: argparse.Namespace, urls: dict[str, str]) -> int:
     ):
         gw = f"http://127.0.0.1:{gw_port}"
         nocache = f"http://127.0.0.1:{nocache_port}"
-        wait_http(f"{gw}/readyz")
-        wait_http(f"{nocache}/readyz")
+        # /readyz needs every service of the stack; the bench runs only identity behind the gateway.
+        wait_port(id_port)
+        wait_http(f"{gw}/livez")
+        wait_http(f"{nocache}/livez")
         for port in (grpc_port, bare_port, chain_port):
             wait_port(port)
         jwt, lsk = credentials(gw, root_email, root_password)
