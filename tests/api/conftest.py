@@ -171,30 +171,20 @@ def agents_addr(agents_server: Any) -> str:
 
 @pytest.fixture(scope="session")
 async def deploy_addr(
-    api_database_url: str, redis_url: str, nats_url: str, principal_key: bytes
+    api_database_url: str, redis_url: str, nats_url: str, principal_key: bytes, agents_addr: str
 ) -> AsyncIterator[str]:
-    """deploy's gRPC address, served in this process on a free port. The AGENTS stream it projects servers
-    from is created here when the agents service is not running; its durable is this run's own."""
-    import nats
-    from switchyard.bus import ensure_stream
+    """deploy's gRPC address, served in this process on a free port, sending its commands to the agents
+    service (which also owns the AGENTS stream deploy projects servers from); the durable is this run's."""
     from switchyard.deploy import server
     from switchyard.deploy.config import Settings as DeploySettings
 
-    client = await nats.connect(nats_url)
-    try:
-        await ensure_stream(
-            client.jetstream(),
-            name="AGENTS",
-            subjects=["agents.server.>", "agents.command.>", "agents.logs.>"],
-        )
-    finally:
-        await client.drain()
     settings = DeploySettings(
         database_url=api_database_url,
         redis_url=redis_url,
         nats_url=nats_url,
         principal_key=principal_key,
         servers_durable=f"deploy.servers-api-{uuid.uuid4().hex[:8]}",
+        agents_addr=agents_addr,
     )
     await server.migrate(settings)
     running = await server.start(settings, port=0)

@@ -51,7 +51,7 @@ GRPC_CALLERS: dict[str, dict[str, str]] = {
     "workers": {"gateway": "GATEWAY_WORKERS_ADDR", "mutations": "MUTATIONS_WORKERS_ADDR"},
     "mutations": {"gateway": "GATEWAY_MUTATIONS_ADDR"},
     "deploy": {"gateway": "GATEWAY_DEPLOY_ADDR"},
-    "agents": {"gateway": "GATEWAY_AGENTS_ADDR"},
+    "agents": {"gateway": "GATEWAY_AGENTS_ADDR", "deploy": "DEPLOY_AGENTS_ADDR"},
 }
 # The public agent.v1 port agents on customer servers dial (the second port of the agents service).
 AGENT_PORT = 9090

@@ -24,7 +24,7 @@ CALL_GRAPH: dict[tuple[str, int], set[str]] = {
     ("workers", 50052): {"gateway", "mutations"},
     ("mutations", 50053): {"gateway"},
     ("deploy", 50054): {"gateway"},
-    ("agents", 50055): {"gateway"},
+    ("agents", 50055): {"gateway", "deploy"},
     ("agents", 9090): {ANYONE},  # agent.v1: agents on customer servers dial in
     ("gateway", 8000): {ANYONE},  # the public door
 }
@@ -131,15 +131,18 @@ def test_a_services_calls_are_not_allowed_sideways(policies: list[dict[str, Any]
     for service in GRPC_PORTS:
         assert not may_call(policies, service, "gateway", 8000), service
         assert may_call(policies, service, "postgres", 5432), service
-    # mutations -> workers is the one service-to-service call; nothing else goes sideways.
+    # mutations -> workers and deploy -> agents are the service-to-service calls; nothing else goes sideways.
     assert may_call(policies, "mutations", "workers", 50052)
+    assert may_call(policies, "deploy", "agents", 50055)
     assert not may_call(policies, "mutations", "identity", 50051)
     assert not may_call(policies, "workers", "mutations", 50053)
     assert not may_call(policies, "workers", "identity", 50051)
     assert not may_call(policies, "identity", "workers", 50052)
-    # agents calls no service, and no service but the gateway reaches its internal port.
+    assert not may_call(policies, "deploy", "workers", 50052)
+    # agents calls no service, and no service but the gateway and deploy reaches its internal port.
     for service in ("identity", "workers", "mutations", "deploy"):
         assert not may_call(policies, "agents", service, GRPC_PORTS[service]), service
+    for service in ("identity", "workers", "mutations"):
         assert not may_call(policies, service, "agents", 50055), service
     # deploy calls no service either (it consumes the AGENTS stream over NATS); only the gateway reaches it.
     for service in ("identity", "workers", "mutations"):

@@ -40,7 +40,7 @@ ADDR_VARS = {
     "identity": ("GATEWAY_IDENTITY_ADDR",),
     "workers": ("GATEWAY_WORKERS_ADDR", "MUTATIONS_WORKERS_ADDR"),
     "mutations": ("GATEWAY_MUTATIONS_ADDR",),
-    "agents": ("GATEWAY_AGENTS_ADDR",),
+    "agents": ("GATEWAY_AGENTS_ADDR", "DEPLOY_AGENTS_ADDR"),
     "deploy": ("GATEWAY_DEPLOY_ADDR",),
 }
 

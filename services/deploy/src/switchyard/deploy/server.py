@@ -10,6 +10,7 @@ from switchyard import signing
 from switchyard.bus import OutboxRelay, connect, drain_quietly, ensure_stream
 from switchyard.db.engine import create_engine, create_read_session_factory, create_session_factory
 from switchyard.db.migrations import upgrade
+from switchyard.deploy.agents_client import AgentsCommands
 from switchyard.deploy.config import Settings
 from switchyard.deploy.db.base import SCHEMA
 from switchyard.deploy.db.models import outbox
@@ -77,11 +78,16 @@ async def _build(settings: Settings, clock: Clock, closers: list[Closer]) -> tup
     js = nc.jetstream()
     await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
     sessions = create_session_factory(engine)
+    agents = AgentsCommands(
+        addr=settings.agents_addr, principal_key=settings.principal_key, timeout=settings.agents_timeout
+    )
+    closers.append(agents.close)
     deps = Deps(
         sessions=sessions,
         reads=create_read_session_factory(engine),
         clock=clock,
         events=OutboxEvents(),
+        agents=agents,
         env_kek=env_key(settings),
     )
     relay = OutboxRelay(session_factory=sessions, table=outbox, js=js)

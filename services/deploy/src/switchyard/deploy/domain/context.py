@@ -6,17 +6,20 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.deploy.domain.common import Clock
-from switchyard.deploy.domain.ports import EventSink
+from switchyard.deploy.domain.ports import AgentCommands, EventSink
 
 
 @dataclass(frozen=True, slots=True)
 class Deps:
-    """Database sessions, the clock, the event sink and the env var key; one instance per server."""
+    """Database sessions, the clock, the event sink, the agents' command queue and the env var key; one
+    instance per server."""
 
     sessions: async_sessionmaker[AsyncSession]
     # Autocommit sessions for single-query reads (no BEGIN/ROLLBACK round trips).
     reads: async_sessionmaker[AsyncSession]
     clock: Clock
     events: EventSink
+    # Commands to a server's agent go through the agents service.
+    agents: AgentCommands
     # The AES-256 key env var values are sealed under.
     env_kek: bytes = field(repr=False)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from switchyard.deploy.domain.events import Event
@@ -13,3 +14,33 @@ class EventSink(Protocol):
 
     async def add(self, session: AsyncSession, event: Event) -> None:
         """Queue ``event``; it is published only if the transaction commits."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentCommand:
+    """A command of the agents service as deploy sees it."""
+
+    id: str
+    server_id: str
+    type: int
+    status: str
+    output: str
+
+
+class AgentCommands(Protocol):
+    """The agents service's command queue: deploy's only way to act on a server."""
+
+    async def issue(self, *, org_id: str, server_id: str, type: int, payload: dict[str, Any]) -> AgentCommand:
+        """Queue a command for the server's agent (durable; delivered now or when the agent connects).
+
+        Raises:
+            NotFound: the server is unknown to the org.
+            Conflict: the server cannot take commands (revoked credentials).
+            Unavailable: the agents service did not answer.
+        """
+
+    async def get(self, *, org_id: str, command_id: str) -> AgentCommand | None:
+        """The command as stored, or None when the org has no such command."""
+
+    async def cancel(self, *, org_id: str, command_id: str) -> AgentCommand | None:
+        """Cancel a command (a pending one at once, a running one through CANCEL_COMMAND); None if unknown."""
