@@ -6,16 +6,9 @@ from typing import Any
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from switchyard.grpckit.config import principal_key_from_env
-
-
-def _env(*names: str, secret: bool = False) -> Any:
-    # The field name comes last so tests can pass keyword arguments; prefixed names win over bare ones.
-    return Field(validation_alias=AliasChoices(*names), repr=not secret)
-
-
-def _opt(default: Any, *names: str, **constraints: Any) -> Any:
-    return Field(default, validation_alias=AliasChoices(*names), **constraints)
+from switchyard.grpckit.config import env_field as _env
+from switchyard.grpckit.config import key_bytes
+from switchyard.grpckit.config import opt_field as _opt
 
 
 class Settings(BaseSettings):
@@ -59,8 +52,4 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_key(cls, value: Any) -> Any:
         # Env vars arrive as text (hex or raw); tests pass bytes. Both must be >= 32 bytes.
-        if isinstance(value, str):
-            return principal_key_from_env(value)
-        if isinstance(value, bytes) and len(value) < 32:
-            raise ValueError("keys must be at least 32 bytes")
-        return value
+        return key_bytes(value)
