@@ -253,3 +253,23 @@ async def test_placement_pools_and_cross_tenant_404(api, nats_url) -> None:
     foreign_app = {"projectId": app["projectId"], "name": "X", "serverId": str(uuid.uuid4())}
     assert (await api.client.post("/api/apps", headers=theirs, json=foreign_app)).status_code == 404
     assert (await _ok(await api.client.get("/api/changes", headers=theirs)))["changes"] == []
+
+
+async def test_a_bulk_put_over_the_body_limit_is_413_and_changes_nothing(api) -> None:
+    owner = await api.register("deploy-bulk")
+    app = await _app(api, owner)
+    env_url = f"/api/apps/{app['id']}/env"
+    await _ok(await api.client.put(env_url, headers=owner.headers(), json={"vars": {"KEEP": "1"}}))
+    # 20 values of 60 KiB each are valid one by one, but the body is over the gateway's 1 MiB limit.
+    big = {f"K{i}": "x" * 60 * 1024 for i in range(20)}
+    refused = await api.client.put(env_url, headers=owner.headers(), json={"vars": big, "replace": True})
+    assert refused.status_code == 413
+    assert refused.json()["error"]
+    listed = await _ok(await api.client.get(env_url, headers=owner.headers()))
+    assert [v["key"] for v in listed["vars"]] == ["KEEP"]
+    # The same set loads in pieces below the limit.
+    for start in range(0, 20, 10):
+        piece = {k: big[k] for k in list(big)[start : start + 10]}
+        await _ok(await api.client.put(env_url, headers=owner.headers(), json={"vars": piece}))
+    listed = await _ok(await api.client.get(env_url, headers=owner.headers()))
+    assert len(listed["vars"]) == 21

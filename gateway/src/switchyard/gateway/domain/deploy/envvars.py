@@ -47,7 +47,7 @@ class EnvVarsController(Controller):
     @put(
         "/",
         operation_id="putEnvVars",
-        description="Create multiple environment variables at once, in one transaction: `vars` is an object {KEY: value} or a list of {key, value}; with `replace: true` every key not listed is removed. Keys match ^[A-Za-z_][A-Za-z0-9_]{0,255}$, values are at most 64 KiB, at most 500 variables per environment. Values are encrypted at rest and never returned. Requires org admin or owner.",  # noqa: E501
+        description="Create multiple environment variables at once, in one transaction: `vars` is an object {KEY: value} or a list of {key, value}; with `replace: true` every key not listed is removed. Keys match ^[A-Za-z_][A-Za-z0-9_]{0,255}$, values are at most 64 KiB, at most 500 variables per environment. Values are encrypted at rest and never returned. The whole body is bounded by the gateway's request limit (`GATEWAY_MAX_BODY_BYTES`, 1 MiB by default; larger is 413): load bigger sets in several PUTs without `replace`. Requires org admin or owner.",  # noqa: E501
     )
     async def put_vars(
         self,
