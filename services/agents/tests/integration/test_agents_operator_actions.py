@@ -3,8 +3,10 @@ revisions and rolled back on the reference agent's real Dwaarfile, and the deplo
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import grpc
@@ -12,18 +14,44 @@ import pytest
 from agent.v1 import agent_pb2 as T
 from switchyard.agents.v1 import agents_service_pb2 as svc
 from switchyard.agents.v1 import operator_pb2 as op
-
-from services.agents.tests.integration._operator_helpers import (
-    DWAARFILE,
-    answered,
-    error_fields,
-    http_status,
-    reference_agent,
-)
+from switchyard.testing.agent import DWAARFILE, reference_agent
 
 pytestmark = pytest.mark.integration
 
 INSTALLER = "https://gw.example.test/api/agent/install.sh"
+
+
+def error_fields(error: Any) -> dict[str, Any]:
+    """The ``x-error-fields`` an RPC error carried."""
+    raw = dict(error.trailing_metadata()).get("x-error-fields", "{}")
+    return dict(json.loads(raw))
+
+
+def http_status(error: Any) -> str:
+    """The ``x-http-status`` override an RPC error carried."""
+    return str(dict(error.trailing_metadata()).get("x-http-status", ""))
+
+
+async def answered(call: Any, agent: Any, command_type: int, status: str, output: str) -> Any:
+    """Start ``call`` (a coroutine waiting on the agent), answer its command of ``command_type``, await it."""
+    task = asyncio.ensure_future(call)
+    seen = len(agent.received)
+    async with asyncio.timeout(10):
+        while True:
+            await agent.wait_for(seen + 1)
+            command = agent.received[seen]
+            seen += 1
+            if command.type == command_type:
+                break
+    await agent.finish(command.id, status, output)
+    return await task
+
+
+def _reference(fleet, server, root: Path, *, via: str = "a"):
+    """The reference agent of ``server`` on replica ``via``."""
+    address = fleet.replicas[via].agent_address
+    ready = lambda: fleet.until(lambda: fleet.stream_on(server, via))  # noqa: E731
+    return reference_agent(address, server.id, server.secret, root, registered=ready)
 
 
 def _query(url: str) -> dict[str, list[str]]:
@@ -108,7 +136,7 @@ async def test_dwaar_patches_are_recorded_and_rollback_restores_the_agents_file(
     dwaarfile = tmp_path / "dwaar" / "Dwaarfile"
     dwaarfile.parent.mkdir(parents=True)
     dwaarfile.write_text(DWAARFILE)
-    async with reference_agent(fleet, server, tmp_path, via="b"):
+    async with _reference(fleet, server, tmp_path, via="b"):
         added = await fleet.call("PatchDwaarConfig", _patch(server, "analytics", "upsert", "enabled"), owner)
         reply = json.loads(added.reply_json)
         assert (reply["block"], reply["action"], reply["prev"], reply["new"]) == (
@@ -208,7 +236,7 @@ async def test_failed_patches_are_error_revisions_that_cannot_be_rolled_back(fle
     ]:
         error = await fleet.fails(method, request, stranger)
         assert (error.code(), error.details()) == (grpc.StatusCode.NOT_FOUND, "server not found"), method
-    async with reference_agent(fleet, server, tmp_path):
+    async with _reference(fleet, server, tmp_path):
         # No Dwaarfile on this server: the agent fails and the attempt is recorded as an error revision.
         failed = await fleet.fails("PatchDwaarConfig", _patch(server, "log_level", "upsert", "warn"), owner)
     assert (failed.code(), http_status(failed)) == (grpc.StatusCode.FAILED_PRECONDITION, "502")
