@@ -73,7 +73,9 @@ async def test_reenroll_offline_online_and_the_five_minute_guard(api, agents_ser
         assert set(body) == {"queued", "online", "command_id", "install_url", "expires_at"}
         assert (body["queued"], body["online"]) == (True, True)
         async with asyncio.timeout(10):
-            while not received:
+            for _ in iter(int, 1):  # until the agent has the command
+                if received:
+                    break
                 await asyncio.sleep(0.02)
     [command] = [c for c in received if c.type == T.COMMAND_TYPE_REENROLL]
     assert (command.id, json.loads(command.payload)) == (

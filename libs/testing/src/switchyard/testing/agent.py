@@ -47,6 +47,10 @@ def reference_config(address: str, server_id: str, secret: str, root: Path) -> A
     )
 
 
+def _stay(code: int) -> None:
+    """The exit hook: RESTART_SELF/REENROLL must not end the test process."""
+
+
 @asynccontextmanager
 async def reference_agent(
     address: str,
@@ -67,7 +71,7 @@ async def reference_agent(
         registered: Waits until the agents service holds the agent's command stream.
         docker_socket: A Docker Engine socket (default: none, a path that does not exist).
     """
-    agent = Agent(reference_config(address, server_id, secret, root), hooks=Hooks(exit_hook=int))
+    agent = Agent(reference_config(address, server_id, secret, root), hooks=Hooks(exit_hook=_stay))
     agent.ctx.docker_socket = docker_socket or root / "no-docker.sock"
     task = asyncio.create_task(agent.run())
     try:
