@@ -74,7 +74,7 @@ async def test_patch_handler_writes_atomically_keeps_five_backups_and_says_why_n
     result = json.loads(outcome.output)
     assert result["block"] == "log_level"
     assert result["action"] == "upsert"
-    assert (result["prev"], result["new"]) == ("level5", "level6")
+    assert (result["prev"], result["new"], result["prev_present"]) == ("level5", "level6", True)
     assert result["restart_ok"] is False
     assert "no dwaar binary or systemd unit" in result["restart_error"]
     assert "log_level { level6 }" in path.read_text()
@@ -88,6 +88,10 @@ async def test_patch_handler_writes_atomically_keeps_five_backups_and_says_why_n
     )
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
     assert oct(path.stat().st_mode & 0o777) == oct(0o644)
+    # An absent block answers prev_present false, so a control plane can tell it from an empty one.
+    absent = json.dumps({"block": "rate_limit_default", "action": "remove"}).encode()
+    removed = json.loads((await handle_dwaar_config_patch(ctx, absent, rec.progress())).output)
+    assert (removed["prev"], removed["new"], removed["prev_present"]) == ("", "", False)
 
 
 async def test_patch_payload_validation_and_missing_file(recorder: Any, ctx: HandlerContext) -> None:

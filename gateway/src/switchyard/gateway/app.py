@@ -40,6 +40,7 @@ from switchyard.gateway.domain.public import controllers as public
 from switchyard.gateway.domain.recovery import controllers as recovery
 from switchyard.gateway.domain.routing import controllers as routing
 from switchyard.gateway.domain.servers import controllers as servers
+from switchyard.gateway.domain.servers import operator as server_operator
 from switchyard.gateway.domain.sessions import controllers as sessions
 from switchyard.gateway.domain.system import controllers as system
 from switchyard.gateway.domain.webhooks import controllers as webhooks
@@ -77,6 +78,7 @@ ROUTES: list[Any] = [
     *enrolment.ROUTES,
     *system.ROUTES,
     *health.ROUTES,
+    *server_operator.ROUTES,
 ]
 
 

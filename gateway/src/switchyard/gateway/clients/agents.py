@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from switchyard.agents.v1 import agents_service_pb2 as pb
 from switchyard.agents.v1 import agents_service_pb2_grpc as pb_grpc
+from switchyard.agents.v1 import operator_pb2 as op
 from switchyard.grpckit.client import call_metadata
 from switchyard.grpckit.principal import Principal, PrincipalSigner
 
@@ -198,5 +199,54 @@ class AgentsClient:
         """Cancel every pending command of the server."""
         result: pb.DrainQueueResponse = await self._call(
             "DrainQueue", pb.DrainQueueRequest(server_id=server_id), principal
+        )
+        return result
+
+    # Operator actions: re-enrolment, Dwaar config revisions, the deploy-net table.
+
+    async def reenroll_server(
+        self, principal: Principal, *, server_id: str, installer_url: str
+    ) -> op.ReenrollServerResponse:
+        """Mint a one-shot install token and queue REENROLL (or answer a paste command when offline)."""
+        request = op.ReenrollServerRequest(server_id=server_id, installer_url=installer_url)
+        result: op.ReenrollServerResponse = await self._call("ReenrollServer", request, principal)
+        return result
+
+    async def patch_dwaar_config(
+        self, principal: Principal, *, server_id: str, block: str, action: str, value: str
+    ) -> op.PatchDwaarConfigResponse:
+        """DWAAR_CONFIG_PATCH with a recorded revision (the service waits up to 35 s)."""
+        request = op.PatchDwaarConfigRequest(server_id=server_id, block=block, action=action, value=value)
+        result: op.PatchDwaarConfigResponse = await self._call(
+            "PatchDwaarConfig", request, principal, deadline=45.0
+        )
+        return result
+
+    async def list_dwaar_config_revisions(
+        self, principal: Principal, *, server_id: str, limit: int
+    ) -> op.ListDwaarConfigRevisionsResponse:
+        """The server's latest Dwaar config revisions, newest first."""
+        request = op.ListDwaarConfigRevisionsRequest(server_id=server_id, limit=limit)
+        result: op.ListDwaarConfigRevisionsResponse = await self._call(
+            "ListDwaarConfigRevisions", request, principal
+        )
+        return result
+
+    async def rollback_dwaar_config(
+        self, principal: Principal, *, server_id: str, revision_id: str
+    ) -> op.RollbackDwaarConfigResponse:
+        """The inverse patch of an applied revision (the service waits up to 35 s)."""
+        request = op.RollbackDwaarConfigRequest(server_id=server_id, revision_id=revision_id)
+        result: op.RollbackDwaarConfigResponse = await self._call(
+            "RollbackDwaarConfig", request, principal, deadline=45.0
+        )
+        return result
+
+    async def get_server_network(
+        self, principal: Principal, *, server_id: str
+    ) -> op.GetServerNetworkResponse:
+        """NETWORK_INSPECT of deploy-net joined with the app mapping (the service waits up to 10 s)."""
+        result: op.GetServerNetworkResponse = await self._call(
+            "GetServerNetwork", op.GetServerNetworkRequest(server_id=server_id), principal, deadline=15.0
         )
         return result

@@ -4,7 +4,8 @@ Keys (all under ``agents:``):
 ``presence:{server}`` (Presence protobuf, TTL = presence TTL), ``heartbeat:{server}`` (the raw latest
 HeartbeatRequest, same TTL), ``stream:{server}`` (``<replica>:<stream>`` of the replica holding the
 CommandStream, TTL refreshed while open), ``guard:{name}:{server}`` (SET NX guards: ``restart`` for
-30 s, ``heartbeat-db`` for the once-a-minute PostgreSQL touch).
+30 s, ``heartbeat-db`` for the once-a-minute PostgreSQL touch, ``reenroll`` for 5 min,
+``dwaar-config`` while a Dwaar config patch runs).
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ class RedisLive:
     async def claim(self, name: str, server_id: str, ttl: int) -> bool:
         """SET NX EX: False when the guard is already set."""
         return bool(await self._r.set(KEYS.key("guard", name, server_id), b"1", nx=True, ex=ttl))
+
+    async def release(self, name: str, server_id: str) -> None:
+        """Delete a guard."""
+        await self._r.delete(KEYS.key("guard", name, server_id))
 
     async def forget(self, server_id: str) -> None:
         """Drop every live key of a deleted server."""

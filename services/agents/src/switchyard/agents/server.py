@@ -23,10 +23,12 @@ from switchyard.agents.domain.common import Clock, utcnow
 from switchyard.agents.domain.context import Deps
 from switchyard.agents.domain.enrolment.context import EnrolmentDeps
 from switchyard.agents.domain.enrolment.service import EnrolmentService
+from switchyard.agents.domain.operator.service import OperatorService
 from switchyard.agents.domain.servers.service import ServerService
 from switchyard.agents.enrolment_io import NatsDisconnector, OutboxEnrolmentEvents, RedisEnrolmentLimits
 from switchyard.agents.events import STREAM, SUBJECTS, OutboxEvents
 from switchyard.agents.live import RedisLive
+from switchyard.agents.operator_io import AppContainerLookup
 from switchyard.agents.routing import NatsCommandBus
 from switchyard.agents.rpc import SERVICE_NAME, AgentsServicer, add_to_server
 from switchyard.bus import OutboxRelay, connect, drain_quietly, ensure_stream
@@ -199,8 +201,9 @@ async def start(
             closers,
         )
         enrolment = _enrolment(settings, wiring)
+        operator = OperatorService(deps, commands, install=enrolment.install, containers=AppContainerLookup())
         servicer = AgentsServicer(
-            enrolment=enrolment, servers=ServerService(deps, commands), commands=commands
+            enrolment=enrolment, servers=ServerService(deps, commands), commands=commands, operator=operator
         )
         running = await start_server(
             name="agents",

@@ -20,9 +20,14 @@ SERVER_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 _SKIP = {"__pycache__"}
 
 
+def script_url(base_url: str) -> str:
+    """Where install scripts are served (without the token query)."""
+    return f"{base_url}/api/agent/install.sh"
+
+
 def install_url(base_url: str, token: str) -> str:
     """Where the installer of ``token`` is served."""
-    return f"{base_url}/api/agent/install.sh?token={quote(token, safe='')}"
+    return f"{script_url(base_url)}?token={quote(token, safe='')}"
 
 
 @functools.cache

@@ -183,13 +183,18 @@ async def restart_dwaar() -> tuple[bool, str]:
 
 
 async def handle_dwaar_config_patch(ctx: HandlerContext, payload: bytes, progress: Progress) -> Outcome:
-    """DWAAR_CONFIG_PATCH: answer ``{block, action, prev, new, restart_ok[, restart_error]}``."""
+    """DWAAR_CONFIG_PATCH: answer ``{block, action, prev, new, restart_ok, prev_present[, restart_error]}``.
+
+    ``prev_present`` (beyond the real agent's reply, which control planes may ignore) tells an absent block
+    from an empty one, so the control plane can invert the patch exactly: remove vs. upsert ``prev``.
+    """
     patch = parse_patch(payload)
     path = ctx.config.dwaarfile
     try:
         current = path.read_text(encoding="utf-8")
     except OSError as exc:
         return Outcome.failed(f"read {path}: {exc}")
+    present = find_block(current.split("\n"), patch.block) is not None
     content, prev, new = apply_patch(current, patch)
     try:
         backup(path)
@@ -203,6 +208,7 @@ async def handle_dwaar_config_patch(ctx: HandlerContext, payload: bytes, progres
         "prev": prev,
         "new": new,
         "restart_ok": restart_ok,
+        "prev_present": present,
     }
     if why:
         result["restart_error"] = why

@@ -58,3 +58,6 @@ class LiveState(Protocol):
 
     async def forget(self, server_id: str) -> None:
         """Drop every live key of a deleted server."""
+
+    async def release(self, name: str, server_id: str) -> None:
+        """Clear a per-server guard before its TTL (the guarded action is over, or never started)."""

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from agent.v1 import agent_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 from switchyard.agents.domain.commands.models import CommandView
+from switchyard.agents.domain.operator.rules import redacted_payload
 from switchyard.agents.domain.servers.models import PresenceView, ServerState
 from switchyard.agents.v1 import agents_pb2 as pb
 
@@ -35,14 +36,14 @@ def type_name(value: int) -> str:
 
 
 def command(view: CommandView) -> pb.AgentCommand:
-    """The wire form of a stored command."""
+    """The wire form of a stored command (a credential in its payload is redacted)."""
     return pb.AgentCommand(
         id=view.id,
         server_id=view.server_id,
         org_id=view.org_id,
         type=view.type,
         type_name=type_name(view.type),
-        payload_json=json.dumps(view.payload, separators=(",", ":")),
+        payload_json=json.dumps(redacted_payload(view.type, view.payload), separators=(",", ":")),
         status=view.status,
         output=view.output,
         requested_by=view.requested_by,

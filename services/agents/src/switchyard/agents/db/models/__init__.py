@@ -2,7 +2,8 @@
 
 from switchyard.agents.db.models._command import Command
 from switchyard.agents.db.models._credentials import AgentSecret, BootstrapKey, RefreshToken
+from switchyard.agents.db.models._dwaar_revision import DwaarRevision
 from switchyard.agents.db.models._outbox import outbox
 from switchyard.agents.db.models._server import Server
 
-__all__ = ["AgentSecret", "BootstrapKey", "Command", "RefreshToken", "Server", "outbox"]
+__all__ = ["AgentSecret", "BootstrapKey", "Command", "DwaarRevision", "RefreshToken", "Server", "outbox"]
