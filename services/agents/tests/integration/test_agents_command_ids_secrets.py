@@ -13,8 +13,6 @@ from agent.v1 import agent_pb2 as T
 from switchyard.agents.v1 import agents_service_pb2 as svc
 from switchyard.agents.v1 import events_pb2, progress_pb2
 
-from .conftest import member, owner
-
 pytestmark = pytest.mark.integration
 
 EXEC = T.COMMAND_TYPE_EXEC
@@ -28,19 +26,23 @@ def _issue(server, **fields) -> svc.IssueCommandRequest:
 async def test_a_caller_chosen_id_is_idempotent_and_refused_for_anything_else(fleet) -> None:
     server, other = await fleet.enrol(), await fleet.enrol()
     chosen = f"deploy-{uuid.uuid4()}"
-    first = (await fleet.call("IssueCommand", _issue(server, command_id=chosen), owner(server.org))).command
-    again = (await fleet.call("IssueCommand", _issue(server, command_id=chosen), owner(server.org))).command
+    first = (
+        await fleet.call("IssueCommand", _issue(server, command_id=chosen), fleet.owner(server.org))
+    ).command
+    again = (
+        await fleet.call("IssueCommand", _issue(server, command_id=chosen), fleet.owner(server.org))
+    ).command
     assert first.id == again.id == chosen
     count = await fleet.sql("SELECT count(*) FROM agents.commands WHERE id = :i", i=chosen)
     assert count.scalar_one() == 1
     for request, principal in [
-        (_issue(server, command_id=chosen, type=T.COMMAND_TYPE_AGENT_PING), owner(server.org)),
-        (_issue(other, command_id=chosen), owner(other.org)),
+        (_issue(server, command_id=chosen, type=T.COMMAND_TYPE_AGENT_PING), fleet.owner(server.org)),
+        (_issue(other, command_id=chosen), fleet.owner(other.org)),
     ]:
         error = await fleet.fails("IssueCommand", request, principal)
         assert error.code() == grpc.StatusCode.ALREADY_EXISTS
         assert error.details() == "command_id is already used by another command"
-    bad = await fleet.fails("IssueCommand", _issue(server, command_id="no spaces"), owner(server.org))
+    bad = await fleet.fails("IssueCommand", _issue(server, command_id="no spaces"), fleet.owner(server.org))
     assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "command_id" in (bad.details() or "")
 
@@ -55,9 +57,11 @@ async def test_a_secret_payload_reaches_only_the_agent(fleet, nats_url: str) -> 
             payload_json=json.dumps({"container_name": "web"}),
             secret_payload_json=json.dumps({"env_vars": {"TOKEN": SECRET}}),
         )
-        command = (await fleet.call("IssueCommand", request, owner(server.org))).command
+        command = (await fleet.call("IssueCommand", request, fleet.owner(server.org))).command
         assert SECRET not in str(command)
-        raw = await fleet.sql("SELECT payload::text, secret_enc FROM agents.commands WHERE id = :i", i=command.id)
+        raw = await fleet.sql(
+            "SELECT payload::text, secret_enc FROM agents.commands WHERE id = :i", i=command.id
+        )
         payload_text, sealed = raw.one()
         assert SECRET not in payload_text
         assert SECRET.encode() not in bytes(sealed)
@@ -67,7 +71,9 @@ async def test_a_secret_payload_reaches_only_the_agent(fleet, nats_url: str) -> 
             await agent.finish(command.id, "completed", "ok")
             await fleet.status_of(server, command.id, "completed")
         read = await fleet.command(server, command.id)
-        listed = await fleet.call("ListCommands", svc.ListCommandsRequest(server_id=server.id), member(server.org))
+        listed = await fleet.call(
+            "ListCommands", svc.ListCommandsRequest(server_id=server.id), fleet.member(server.org)
+        )
         assert SECRET not in str(read)
         assert SECRET not in str(listed)
         async for msg in finished.messages:
@@ -76,7 +82,9 @@ async def test_a_secret_payload_reaches_only_the_agent(fleet, nats_url: str) -> 
                 assert SECRET.encode() not in msg.data
                 assert json.loads(event.command.payload_json) == {"container_name": "web"}
                 break
-        bad = await fleet.fails("IssueCommand", _issue(server, secret_payload_json="[1]"), owner(server.org))
+        bad = await fleet.fails(
+            "IssueCommand", _issue(server, secret_payload_json="[1]"), fleet.owner(server.org)
+        )
         assert (bad.code(), bad.details()) == (
             grpc.StatusCode.INVALID_ARGUMENT,
             "secret_payload_json must be a JSON object",

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
         presence_ttl_seconds: A server is online while a heartbeat is younger than this
             (``AGENTS_PRESENCE_TTL_SECONDS``).
         command_secret_key: AES-256 key sealing IssueCommand's ``secret_payload_json`` at rest
-            (``AGENTS_COMMAND_SECRET_KEY``, hex or text >= 32 bytes; derived from the principal key when unset).
+            (``AGENTS_COMMAND_SECRET_KEY``, hex or text >= 32 bytes; derived from the principal key if unset).
         otel_endpoint: OTLP endpoint; tracing is off when unset (``OTEL_EXPORTER_OTLP_ENDPOINT``).
     """
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from switchyard.agents.domain.commands import repository as commands
 from switchyard.agents.domain.commands import rules, sealing

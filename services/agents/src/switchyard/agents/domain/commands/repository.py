@@ -133,18 +133,20 @@ async def progress(
 
     Returns its (org, type), or None when nothing changed.
     """
-    row = (await session.execute(
-        sa.update(T)
-        .where(T.c.id == command_id, T.c.server_id == server_id, T.c.status.in_(OPEN_STATUSES))
-        .values(
-            status=RUNNING,
-            output=_appended(chunk),
-            # The ACK may arrive after the first progress frame (it is a separate call).
-            dispatched_at=sa.func.coalesce(T.c.dispatched_at, now),
-            started_at=sa.func.coalesce(T.c.started_at, now),
+    row = (
+        await session.execute(
+            sa.update(T)
+            .where(T.c.id == command_id, T.c.server_id == server_id, T.c.status.in_(OPEN_STATUSES))
+            .values(
+                status=RUNNING,
+                output=_appended(chunk),
+                # The ACK may arrive after the first progress frame (it is a separate call).
+                dispatched_at=sa.func.coalesce(T.c.dispatched_at, now),
+                started_at=sa.func.coalesce(T.c.started_at, now),
+            )
+            .returning(T.c.org_id, T.c.type)
         )
-        .returning(T.c.org_id, T.c.type)
-    )).first()
+    ).first()
     return (str(row.org_id), int(row.type)) if row else None
 
 

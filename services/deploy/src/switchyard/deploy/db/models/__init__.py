@@ -2,6 +2,7 @@
 
 from switchyard.deploy.db.models._app import App
 from switchyard.deploy.db.models._change import Change
+from switchyard.deploy.db.models._deployment import Deployment
 from switchyard.deploy.db.models._env_reveal import EnvReveal
 from switchyard.deploy.db.models._env_var import EnvVar
 from switchyard.deploy.db.models._environment import Environment
@@ -10,4 +11,15 @@ from switchyard.deploy.db.models._pool import Pool
 from switchyard.deploy.db.models._project import Project
 from switchyard.deploy.db.models._server import Server
 
-__all__ = ["App", "Change", "EnvReveal", "EnvVar", "Environment", "Pool", "Project", "Server", "outbox"]
+__all__ = [
+    "App",
+    "Change",
+    "Deployment",
+    "EnvReveal",
+    "EnvVar",
+    "Environment",
+    "Pool",
+    "Project",
+    "Server",
+    "outbox",
+]

@@ -20,9 +20,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Upgrade schema."""
-    op.add_column("commands", sa.Column("secret_enc", sa.LargeBinary(), nullable=True))
+    op.add_column("commands", sa.Column("secret_enc", sa.LargeBinary(), nullable=True), schema="agents")
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    op.drop_column("commands", "secret_enc")
+    op.drop_column("commands", "secret_enc", schema="agents")
