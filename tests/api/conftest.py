@@ -184,6 +184,7 @@ async def deploy_addr(
         nats_url=nats_url,
         principal_key=principal_key,
         servers_durable=f"deploy.servers-api-{uuid.uuid4().hex[:8]}",
+        commands_durable=f"deploy.commands-api-{uuid.uuid4().hex[:8]}",
         agents_addr=agents_addr,
     )
     await server.migrate(settings)
