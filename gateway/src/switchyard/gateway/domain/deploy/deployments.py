@@ -279,7 +279,7 @@ class DeploymentsController(Controller):
         deploymentId: FromPath[str],
         principal: NamedDependency[Principal],
         gateway: NamedDependency[Gateway],
-        data: JSONBody[s.DeploymentReject] | None = None,
+        data: JSONBody[s.DeploymentReject | None] = None,
     ) -> s.DeploymentEnvelope:
         """Reject a deployment."""
         request = pb.RejectDeploymentRequest(deployment_id=deploymentId, reason=data.reason if data else "")
