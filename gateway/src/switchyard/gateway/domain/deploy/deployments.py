@@ -57,7 +57,7 @@ def from_ts_stamp(value: str) -> Timestamp | None:
     return stamp
 
 
-async def _opened(call: WatchCall) -> pb.WatchDeploymentEventsResponse:
+async def _opened(call: WatchCall) -> None:
     # Waiting for READY turns a refusal (401/403/404/...) into an HTTP error before the 200 is sent.
     try:
         first = await call.read()
@@ -69,7 +69,6 @@ async def _opened(call: WatchCall) -> pb.WatchDeploymentEventsResponse:
     if first is grpc.aio.EOF or first.type != pb.DEPLOYMENT_WATCH_FRAME_TYPE_READY:
         call.cancel()
         raise GatewayError(503, "service unavailable")
-    return first
 
 
 async def _events(call: WatchCall) -> AsyncIterator[ServerSentEventMessage]:
