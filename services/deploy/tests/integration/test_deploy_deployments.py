@@ -58,9 +58,9 @@ class Harness:
         async with self.engine.begin() as conn:
             await conn.execute(
                 sa.text(
-                    "INSERT INTO agents.servers (id, org_id, name, hostname, machine_id, status, agent_version,"
-                    " enrolled_by, created_at, enrolled_at, updated_at) VALUES (:id, :org, 'web', 'web.example',"
-                    " 'm', 'active', '', 'test', :now, :now, :now)"
+                    "INSERT INTO agents.servers (id, org_id, name, hostname, machine_id, status,"
+                    " agent_version, enrolled_by, created_at, enrolled_at, updated_at)"
+                    " VALUES (:id, :org, 'web', 'web.example', 'm', 'active', '', 'test', :now, :now, :now)"
                 ),
                 {"id": server_id, "org": org, "now": now},
             )
