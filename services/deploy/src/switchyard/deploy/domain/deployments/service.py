@@ -223,8 +223,13 @@ class DeploymentService:
         except DomainError as exc:
             return await self._finish(view.id, m.FAILED, f"not dispatched: {exc.message}", AGENT_ACTOR)
         async with self._d.sessions() as session, session.begin():
+            # Whatever the state by now (the agent may already have finished it): the command exists.
             moved = await repo.move(
-                session, deployment_id=view.id, from_states=m.OPEN, now=self._d.clock(), command_id=view.id
+                session,
+                deployment_id=view.id,
+                from_states=(*m.OPEN, *m.FINAL),
+                now=self._d.clock(),
+                command_id=view.id,
             )
         return moved or view
 
