@@ -26,8 +26,9 @@ from switchyard.gateway.auth.deps import TENANT
 from switchyard.gateway.domain.deploy import deployment_schemas as s
 from switchyard.gateway.domain.deploy.projects import SECURITY, TAGS
 from switchyard.gateway.domain.deploy.schemas import EnvironmentEnvelope, environment
-from switchyard.gateway.errors import GatewayError, from_rpc_error
+from switchyard.gateway.errors import GatewayError
 from switchyard.gateway.state import Gateway
+from switchyard.gateway.streams import opened
 from switchyard.grpckit.principal import Principal
 from switchyard.obs import get_logger
 
@@ -55,20 +56,6 @@ def from_ts_stamp(value: str) -> Timestamp | None:
     stamp = Timestamp()
     stamp.FromDatetime(moment.astimezone(UTC))
     return stamp
-
-
-async def _opened(call: WatchCall) -> None:
-    # Waiting for READY turns a refusal (401/403/404/...) into an HTTP error before the 200 is sent.
-    try:
-        first = await call.read()
-    except grpc.aio.AioRpcError as exc:
-        raise from_rpc_error(exc) from exc
-    except BaseException:
-        call.cancel()
-        raise
-    if first is grpc.aio.EOF or first.type != pb.DEPLOYMENT_WATCH_FRAME_TYPE_READY:
-        call.cancel()
-        raise GatewayError(503, "service unavailable")
 
 
 async def _events(call: WatchCall) -> AsyncIterator[ServerSentEventMessage]:
@@ -209,7 +196,7 @@ class DeploymentsController(Controller):
             deployment_id=deploymentId, from_ts=from_ts_stamp(from_ts), limit=limit
         )
         call = gateway.deploy.watch_deployment_events(principal, request, max_seconds=STREAM_MAX_SECONDS)
-        await _opened(call)
+        await opened(call, lambda frame: frame.type == pb.DEPLOYMENT_WATCH_FRAME_TYPE_READY)
         return ServerSentEvent(_events(call))
 
     @post(
