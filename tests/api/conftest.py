@@ -185,6 +185,8 @@ async def deploy_addr(
         principal_key=principal_key,
         servers_durable=f"deploy.servers-api-{uuid.uuid4().hex[:8]}",
         commands_durable=f"deploy.commands-api-{uuid.uuid4().hex[:8]}",
+        # A hook's second use within the hour is refused: test_api_deployments pins the 429.
+        hook_min_interval_seconds=3600,
         agents_addr=agents_addr,
     )
     await server.migrate(settings)

@@ -305,3 +305,50 @@ async def test_approval_gating_reject_and_cancel(api, agents_server) -> None:
     assert kinds == sorted(
         ["deployment.create"] * 3 + ["deployment.reject", "deployment.approve"] + ["deployment.cancel"] * 2
     )
+
+
+async def test_deploy_hooks_trigger_without_a_session_once_per_interval(api, agents_server) -> None:
+    owner, stranger = await api.register("deploy-hook"), await api.register("deploy-hook-x")
+    headers = owner.headers()
+    server_id, _ = await enrol(agents_server, owner.tenant_id)
+    app = await _app(api, headers, server_id, free_port(), "python3 -m http.server {port}")
+    hooks = f"/api/apps/{app['id']}/hooks"
+    created = await _ok(await api.client.post(hooks, headers=headers, json={"name": "ci"}), 201)
+    token, hook = created["token"], created["hook"]
+    assert token.startswith("sydh_")
+    assert created["url"] == f"/api/hooks/{token}"
+    assert (hook["name"], hook["environment"], hook["tokenHint"]) == ("ci", "production", token[-4:])
+    listed = await api.client.get(hooks, headers=headers)
+    assert listed.status_code == 200
+    assert token not in listed.text
+    assert [h["id"] for h in listed.json()["hooks"]] == [hook["id"]]
+    foreign = await api.client.get(hooks, headers=stranger.headers())
+    assert (foreign.status_code, foreign.json()) == (404, {"error": "app not found"})
+
+    # No session: the token is the proof. A second use within the interval is 429 with Retry-After.
+    fired = await _ok(await api.client.post(f"/api/hooks/{token}", json={"imageTag": "ci-1"}), 201)
+    deployment = fired["deployment"]
+    assert (deployment["status"], deployment["imageTag"], deployment["requestedBy"]) == (
+        "queued",
+        "ci-1",
+        f"hook:{hook['id']}",
+    )
+    assert deployment["appId"] == app["id"]
+    again = await api.client.post(f"/api/hooks/{token}")
+    assert again.status_code == 429
+    assert int(again.headers["retry-after"]) > 0
+    unknown = await api.client.post("/api/hooks/sydh_not-a-hook")
+    assert (unknown.status_code, unknown.json()) == (404, {"error": "deploy hook not found"})
+
+    removed = await _ok(await api.client.delete(f"{hooks}/{hook['id']}", headers=headers))
+    assert removed == {"deleted": True}
+    gone = await api.client.post(f"/api/hooks/{token}")
+    assert gone.status_code == 404
+    changes = await api.client.get("/api/changes?types=hook,deployment", headers=headers)
+    assert token not in changes.text
+    assert sorted(c["type"] for c in changes.json()["changes"]) == [
+        "deployment.create",
+        "hook.create",
+        "hook.delete",
+    ]
+    await _ok(await api.client.post(f"/api/deployments/{deployment['id']}/cancel", headers=headers))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from switchyard.deploy.v1 import deploy_service_pb2 as pb
 from switchyard.deploy.v1 import deploy_service_pb2_grpc as pb_grpc
 from switchyard.deploy.v1 import deployments_pb2 as dpb
+from switchyard.deploy.v1 import hooks_pb2 as hpb
 from switchyard.grpckit.client import call_metadata
 from switchyard.grpckit.principal import Principal, PrincipalSigner
 
@@ -279,3 +280,31 @@ class DeployClient:
             self._stub.WatchDeploymentEvents(request, metadata=metadata, timeout=max_seconds)
         )
         return call
+
+    async def create_deploy_hook(
+        self, principal: Principal, request: hpb.CreateDeployHookRequest
+    ) -> hpb.CreateDeployHookResponse:
+        """Creates a deploy hook (its token is in this answer only)."""
+        result: hpb.CreateDeployHookResponse = await self._call("CreateDeployHook", request, principal)
+        return result
+
+    async def list_deploy_hooks(
+        self, principal: Principal, request: hpb.ListDeployHooksRequest
+    ) -> hpb.ListDeployHooksResponse:
+        """Lists an app's deploy hooks."""
+        result: hpb.ListDeployHooksResponse = await self._call("ListDeployHooks", request, principal)
+        return result
+
+    async def delete_deploy_hook(
+        self, principal: Principal, request: hpb.DeleteDeployHookRequest
+    ) -> hpb.DeleteDeployHookResponse:
+        """Deletes a deploy hook."""
+        result: hpb.DeleteDeployHookResponse = await self._call("DeleteDeployHook", request, principal)
+        return result
+
+    async def trigger_deploy_hook(
+        self, principal: Principal, request: hpb.TriggerDeployHookRequest
+    ) -> hpb.TriggerDeployHookResponse:
+        """Deploys with a hook token (the principal is anonymous)."""
+        result: hpb.TriggerDeployHookResponse = await self._call("TriggerDeployHook", request, principal)
+        return result

@@ -22,6 +22,7 @@ from switchyard.deploy.domain.common import Clock, utcnow
 from switchyard.deploy.domain.context import Deps
 from switchyard.deploy.domain.deployments.service import DeploymentService
 from switchyard.deploy.domain.envvars.service import EnvVarService
+from switchyard.deploy.domain.hooks.service import HookService
 from switchyard.deploy.domain.placement.projection import ServerProjection
 from switchyard.deploy.domain.placement.service import PlacementService
 from switchyard.deploy.domain.projects.service import ProjectService
@@ -64,6 +65,7 @@ async def migrate(settings: Settings) -> None:
 
 
 def _services(deps: Deps, progress: JetStreamProgressLog) -> Services:
+    deployments = DeploymentService(deps)
     return Services(
         projects=ProjectService(deps),
         apps=AppService(deps),
@@ -71,7 +73,8 @@ def _services(deps: Deps, progress: JetStreamProgressLog) -> Services:
         env_vars=EnvVarService(deps),
         placement=PlacementService(deps),
         changes=ChangeService(deps),
-        deployments=DeploymentService(deps),
+        deployments=deployments,
+        hooks=HookService(deps, deployments),
         progress=progress,
     )
 
@@ -102,6 +105,7 @@ async def _build(
         agents=agents,
         env_kek=env_key(settings),
         progress=progress,
+        hook_min_interval_seconds=settings.hook_min_interval_seconds,
     )
     relay = OutboxRelay(session_factory=sessions, table=outbox, js=js)
     relay.start()

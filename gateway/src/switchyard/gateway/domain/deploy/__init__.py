@@ -4,6 +4,7 @@ from switchyard.gateway.domain.deploy.apps import AppsController
 from switchyard.gateway.domain.deploy.changes import ChangesController
 from switchyard.gateway.domain.deploy.deployments import AppDeploymentsController, DeploymentsController
 from switchyard.gateway.domain.deploy.envvars import EnvVarsController
+from switchyard.gateway.domain.deploy.hooks import AppHooksController, HookTriggerController
 from switchyard.gateway.domain.deploy.placement import PoolsController, ServerPlacementController
 from switchyard.gateway.domain.deploy.projects import ProjectsController
 
@@ -16,6 +17,8 @@ ROUTES = [
     ChangesController,
     AppDeploymentsController,
     DeploymentsController,
+    AppHooksController,
+    HookTriggerController,
 ]
 
 __all__ = ["ROUTES"]

@@ -25,3 +25,5 @@ class Deps:
     env_kek: bytes = field(repr=False)
     # Deployment events for watchers (None = not kept).
     progress: ProgressLog | None = None
+    # A deploy hook deploys at most once per this many seconds.
+    hook_min_interval_seconds: float = 10.0

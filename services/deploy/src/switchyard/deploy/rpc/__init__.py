@@ -7,6 +7,7 @@ from switchyard.deploy.rpc._changes import ChangeRpc
 from switchyard.deploy.rpc._context import Services
 from switchyard.deploy.rpc._deployments import DeploymentRpc
 from switchyard.deploy.rpc._envvars import EnvVarRpc
+from switchyard.deploy.rpc._hooks import HookRpc
 from switchyard.deploy.rpc._placement import PlacementRpc
 from switchyard.deploy.rpc._projects import ProjectRpc
 from switchyard.deploy.v1 import deploy_service_pb2_grpc as grpc_api
@@ -15,7 +16,14 @@ SERVICE_NAME = "switchyard.deploy.v1.DeployService"
 
 
 class DeployServicer(
-    ProjectRpc, AppRpc, EnvVarRpc, PlacementRpc, ChangeRpc, DeploymentRpc, grpc_api.DeployServiceServicer
+    ProjectRpc,
+    AppRpc,
+    EnvVarRpc,
+    PlacementRpc,
+    ChangeRpc,
+    DeploymentRpc,
+    HookRpc,
+    grpc_api.DeployServiceServicer,
 ):
     """Every RPC of ``switchyard.deploy.v1.DeployService``."""
 

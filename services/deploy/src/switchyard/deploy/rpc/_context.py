@@ -11,6 +11,7 @@ from switchyard.deploy.domain.apps.service import AppService
 from switchyard.deploy.domain.changes.service import ChangeService
 from switchyard.deploy.domain.deployments.service import DeploymentService
 from switchyard.deploy.domain.envvars.service import EnvVarService
+from switchyard.deploy.domain.hooks.service import HookService
 from switchyard.deploy.domain.placement.service import PlacementService
 from switchyard.deploy.domain.projects.service import ProjectService
 from switchyard.deploy.progress import JetStreamProgressLog
@@ -29,6 +30,7 @@ class Services:
     placement: PlacementService
     changes: ChangeService
     deployments: DeploymentService
+    hooks: HookService
     progress: JetStreamProgressLog
 
 

@@ -101,10 +101,17 @@ class DeploymentService:
     # -- create, approve, dispatch --------------------------------------------------------------------
 
     async def create(
-        self, *, principal: Principal, app_id: str, environment: str, image_tag: str, rollback_of: str = ""
+        self, *, principal: Principal, app_id: str, environment: str, image_tag: str
     ) -> m.DeploymentView:
         """A deployment of the app's current spec (``queued`` and dispatched, or ``pending_approval``)."""
-        actor = writer(principal)
+        return await self.create_as(
+            writer(principal), app_id=app_id, environment=environment, image_tag=image_tag
+        )
+
+    async def create_as(
+        self, actor: Actor, *, app_id: str, environment: str, image_tag: str
+    ) -> m.DeploymentView:
+        """``create`` for an actor already authorised (a deploy hook acts for its org)."""
         tag = m.image_tag_of(image_tag)
         async with self._d.sessions() as session, session.begin():
             place = await find_place(session, actor.org_id, app_id, environment, lock=False)
