@@ -174,21 +174,23 @@ async def agents_server_b(fleet_agents_settings: Any) -> AsyncIterator[Any]:
         yield running
 
 
-@asynccontextmanager
-async def gateway_on(
-    serve_gateway: Any, identity_addr: str, redis_url: str, principal_key: bytes, **addrs: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    """An in-process gateway whose service addresses are ``addrs`` (e.g. another agents replica)."""
-    settings = GatewaySettings(
+@pytest.fixture(scope="session")
+def gateway_b_settings(
+    identity_addr: str,
+    redis_url: str,
+    principal_key: bytes,
+    fleet_addrs: dict[str, str],
+    agents_server_b: Any,
+) -> GatewaySettings:
+    """Settings of a gateway that calls the second agents replica (every other service as usual)."""
+    return GatewaySettings(
         identity_addr=identity_addr,
         redis_url=redis_url,
         principal_key=principal_key,
         trust_proxy=True,
         auth_rate_limit_per_minute=100_000,
-        **addrs,
+        **{**fleet_addrs, "agents_addr": agents_server_b.address},
     )
-    async with serve_gateway(settings) as client:
-        yield client
 
 
 async def enrol_over_rest(client: httpx.AsyncClient, headers: dict[str, str], name: str) -> tuple[str, str]:

@@ -192,7 +192,9 @@ class ProcessDriver:
             The releases marked interrupted.
         """
         settled: list[Release] = []
-        for name in self.apps():
+        # Not ``apps()``: an app whose first deploy was interrupted has releases but no state.json yet.
+        folders = sorted(self.apps_dir.iterdir()) if self.apps_dir.is_dir() else []
+        for name in [p.name for p in folders if p.is_dir()]:
             current = self.load_state(name).current
             for release in self.releases(name):
                 if release.state == "running" and release.release_id != current:
