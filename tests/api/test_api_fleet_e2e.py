@@ -42,6 +42,13 @@ DISCONNECTED = "agent disconnected mid-command"
 GARBAGE = b"\xff\xff\xff\x0f garbage"
 
 
+async def _enrolled(api: Any, tag: str) -> tuple[Any, dict[str, str], str, str]:
+    """A fresh owner and a server of theirs enrolled over REST: (owner, headers, server id, secret)."""
+    owner = await api.register(f"fleet-{tag}")
+    server_id, secret = await enrol_over_rest(api.client, owner.headers(), f"{tag}-1")
+    return owner, owner.headers(), server_id, secret
+
+
 async def _connected(api: Any, owner: Any, server_id: str) -> None:
     await until(lambda: stream_connected(api.client, owner.headers(), server_id), what="the agent's stream")
 
@@ -66,9 +73,7 @@ def _never_healthy(port: int) -> dict[str, Any]:
 async def test_killing_the_agent_mid_command_leaves_a_truthful_state_and_pending_work_waits(
     api, agents_server, tmp_path: Path
 ) -> None:
-    owner = await api.register("fleet-kill")
-    headers = owner.headers()
-    server_id, secret = await enrol_over_rest(api.client, headers, "kill-1")
+    owner, headers, server_id, secret = await _enrolled(api, "kill")
     async with agent_process(agents_server.agent_address, server_id, secret, tmp_path) as agent:
         await _connected(api, owner, server_id)
         deploy = await issue(api.client, headers, server_id, "APP_DEPLOY", _never_healthy(free_port()))
@@ -118,9 +123,7 @@ async def _offline(api: Any, owner: Any, server_id: str) -> bool:
 async def test_the_agent_reconnects_with_a_doubling_capped_backoff(
     api, fleet_agents_settings, tmp_path: Path
 ) -> None:
-    owner = await api.register("fleet-backoff")
-    headers = owner.headers()
-    server_id, secret = await enrol_over_rest(api.client, headers, "backoff-1")
+    owner, headers, server_id, secret = await _enrolled(api, "backoff")
     port = free_port()
     # Nothing listens on the port yet: every attempt fails and the wait doubles up to the cap.
     async with agent_process(f"127.0.0.1:{port}", server_id, secret, tmp_path) as agent:
@@ -150,9 +153,7 @@ async def _pinged(api: Any, owner: Any, server_id: str) -> bool:
 async def test_with_two_agents_replicas_a_command_through_either_reaches_the_agent(
     api, agents_server, agents_server_b, serve_gateway, gateway_b_settings, tmp_path
 ) -> None:
-    owner = await api.register("fleet-two")
-    headers = owner.headers()
-    server_id, secret = await enrol_over_rest(api.client, headers, "two-1")
+    owner, headers, server_id, secret = await _enrolled(api, "two")
     # A gateway whose agents address is replica B: REST → B's RPCs, while the agent may hold A.
     async with serve_gateway(gateway_b_settings) as via_b:
         for holder in (agents_server, agents_server_b):
@@ -171,9 +172,7 @@ async def test_with_two_agents_replicas_a_command_through_either_reaches_the_age
 async def test_garbage_protobuf_and_bad_json_are_rejected_and_nothing_dies(
     api, agents_server, tmp_path: Path
 ) -> None:
-    owner = await api.register("fleet-garbage")
-    headers = owner.headers()
-    server_id, secret = await enrol_over_rest(api.client, headers, "garbage-1")
+    owner, headers, server_id, secret = await _enrolled(api, "garbage")
     metadata = (("authorization", f"Bearer {secret}"), ("server-id", server_id))
     async with (
         agent_process(agents_server.agent_address, server_id, secret, tmp_path) as agent,
