@@ -11,6 +11,7 @@ from switchyard.bus import OutboxRelay, connect, drain_quietly, ensure_stream
 from switchyard.db.engine import create_engine, create_read_session_factory, create_session_factory
 from switchyard.db.migrations import upgrade
 from switchyard.deploy.agents_client import AgentsCommands
+from switchyard.deploy.command_events import CommandResultsConsumer
 from switchyard.deploy.config import Settings
 from switchyard.deploy.db.base import SCHEMA
 from switchyard.deploy.db.models import outbox
@@ -19,6 +20,7 @@ from switchyard.deploy.domain.apps.service import AppService
 from switchyard.deploy.domain.changes.service import ChangeService
 from switchyard.deploy.domain.common import Clock, utcnow
 from switchyard.deploy.domain.context import Deps
+from switchyard.deploy.domain.domains.service import DomainService
 from switchyard.deploy.domain.envvars.service import EnvVarService
 from switchyard.deploy.domain.placement.projection import ServerProjection
 from switchyard.deploy.domain.placement.service import PlacementService
@@ -66,6 +68,7 @@ def _services(deps: Deps) -> Services:
         env_vars=EnvVarService(deps),
         placement=PlacementService(deps),
         changes=ChangeService(deps),
+        domains=DomainService(deps),
     )
 
 
@@ -94,8 +97,10 @@ async def _build(settings: Settings, clock: Clock, closers: list[Closer]) -> tup
     relay.start()
     consumer = ServerEventsConsumer(js, ServerProjection(deps), durable=settings.servers_durable)
     consumer.start()
+    results = CommandResultsConsumer(js, DomainService(deps), durable=settings.domains_durable)
+    results.start()
     # Closers run in reverse: the loops stop before NATS and PostgreSQL close.
-    closers += [relay.stop, consumer.stop]
+    closers += [relay.stop, consumer.stop, results.stop]
     return deps, engine
 
 

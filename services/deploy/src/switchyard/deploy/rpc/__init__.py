@@ -5,6 +5,7 @@ from __future__ import annotations
 from switchyard.deploy.rpc._apps import AppRpc
 from switchyard.deploy.rpc._changes import ChangeRpc
 from switchyard.deploy.rpc._context import Services
+from switchyard.deploy.rpc._domains import DomainRpc
 from switchyard.deploy.rpc._envvars import EnvVarRpc
 from switchyard.deploy.rpc._placement import PlacementRpc
 from switchyard.deploy.rpc._projects import ProjectRpc
@@ -13,7 +14,9 @@ from switchyard.deploy.v1 import deploy_service_pb2_grpc as grpc_api
 SERVICE_NAME = "switchyard.deploy.v1.DeployService"
 
 
-class DeployServicer(ProjectRpc, AppRpc, EnvVarRpc, PlacementRpc, ChangeRpc, grpc_api.DeployServiceServicer):
+class DeployServicer(
+    ProjectRpc, AppRpc, EnvVarRpc, PlacementRpc, ChangeRpc, DomainRpc, grpc_api.DeployServiceServicer
+):
     """Every RPC of ``switchyard.deploy.v1.DeployService``."""
 
 

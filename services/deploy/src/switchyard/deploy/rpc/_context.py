@@ -9,6 +9,7 @@ import grpc
 from switchyard.deploy.domain.apps.environments import EnvironmentService
 from switchyard.deploy.domain.apps.service import AppService
 from switchyard.deploy.domain.changes.service import ChangeService
+from switchyard.deploy.domain.domains.service import DomainService
 from switchyard.deploy.domain.envvars.service import EnvVarService
 from switchyard.deploy.domain.placement.service import PlacementService
 from switchyard.deploy.domain.projects.service import ProjectService
@@ -26,6 +27,7 @@ class Services:
     env_vars: EnvVarService
     placement: PlacementService
     changes: ChangeService
+    domains: DomainService
 
 
 class Base:

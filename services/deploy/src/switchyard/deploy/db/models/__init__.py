@@ -2,12 +2,26 @@
 
 from switchyard.deploy.db.models._app import App
 from switchyard.deploy.db.models._change import Change
+from switchyard.deploy.db.models._domain import Domain
 from switchyard.deploy.db.models._env_reveal import EnvReveal
 from switchyard.deploy.db.models._env_var import EnvVar
 from switchyard.deploy.db.models._environment import Environment
 from switchyard.deploy.db.models._outbox import outbox
 from switchyard.deploy.db.models._pool import Pool
 from switchyard.deploy.db.models._project import Project
+from switchyard.deploy.db.models._route_version import RouteVersion
 from switchyard.deploy.db.models._server import Server
 
-__all__ = ["App", "Change", "EnvReveal", "EnvVar", "Environment", "Pool", "Project", "Server", "outbox"]
+__all__ = [
+    "App",
+    "Change",
+    "Domain",
+    "EnvReveal",
+    "EnvVar",
+    "Environment",
+    "Pool",
+    "Project",
+    "RouteVersion",
+    "Server",
+    "outbox",
+]
