@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from agent.v1 import agent_pb2
 from switchyard.agent.context import HandlerContext
 from switchyard.agent.handlers.reconcile import handle_dwaar_reconcile
 from switchyard.agent.handlers.routes import handle_route_add, read_routes
 from switchyard.agent.payload import PayloadError
-
-from agent.v1 import agent_pb2
 
 pytestmark = pytest.mark.unit
 

@@ -143,4 +143,3 @@ async def handle_dwaar_reconcile(ctx: HandlerContext, payload: bytes, progress: 
             await progress.line(note)
     answer = {"routes_added": added, "routes_skipped": skipped, "routes_removed": removed, "errors": errors}
     return Outcome.completed_json(answer)
-
