@@ -18,6 +18,7 @@ import nats
 import pytest
 import sqlalchemy as sa
 from switchyard.agents.v1 import agents_pb2, events_pb2
+from switchyard.deploy.v1 import deploy_service_pb2 as svc
 from switchyard.deploy.v1 import domains_pb2 as dp
 
 pytestmark = pytest.mark.integration
@@ -239,3 +240,26 @@ async def _no_routes(snapshots: list[dp.ServerRoutesChanged], server_id: str) ->
     await asyncio.sleep(0)
     mine = [s for s in snapshots if s.server_id == server_id]
     return bool(mine) and not mine[-1].routes
+
+
+async def test_an_app_with_domains_cannot_move_or_go(deploy) -> None:
+    org = deploy.new_org()
+    app = await deploy.app(org)
+    await _create(deploy, org, app.id, _host())
+    owner = deploy.owner(org)
+    for request in [
+        svc.UpdateAppRequest(app_id=app.id, port=9000),
+        svc.UpdateAppRequest(app_id=app.id, server_id=str(uuid.uuid4())),
+    ]:
+        moved = await deploy.fails("UpdateApp", request, owner)
+        assert (moved.code(), moved.details()) == (
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "the app has domains; delete them before changing serverId or port",
+        )
+    renamed = await deploy.call("UpdateApp", svc.UpdateAppRequest(app_id=app.id, name="Renamed"), owner)
+    assert renamed.app.name == "Renamed"
+    gone = await deploy.fails("DeleteApp", svc.DeleteAppRequest(app_id=app.id), owner)
+    assert (gone.code(), gone.details()) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "the app still has domains; delete them first",
+    )

@@ -41,6 +41,12 @@ async def list_for_app(session: AsyncSession, *, org_id: str, app_id: str) -> li
     return [to_view(r) for r in await session.execute(stmt)]
 
 
+async def has_domains(session: AsyncSession, *, app_id: str) -> bool:
+    """True while any domain (in any state) belongs to the app."""
+    stmt = sa.select(sa.literal(1)).where(T.c.app_id == app_id).limit(1)
+    return (await session.execute(stmt)).first() is not None
+
+
 async def by_command(session: AsyncSession, *, command_id: str) -> DomainView | None:
     """The domain whose latest command is ``command_id`` (locked), or None."""
     stmt = sa.select(*T.c).where(T.c.command_id == command_id).with_for_update()
