@@ -46,9 +46,11 @@ def _host(tag: str) -> str:
     return f"{tag}-{uuid.uuid4().hex[:8]}.example.com"
 
 
-async def test_domains_validation_conflicts_and_tenancy(api, agents_server) -> None:
+async def test_domains_validation_conflicts_tenancy_and_offline_removal(
+    api, agents_server, tmp_path: Path
+) -> None:
     owner, stranger = await api.register("dom"), await api.register("dom-x")
-    server_id, _ = await enrol(agents_server, owner.tenant_id)
+    server_id, secret = await enrol(agents_server, owner.tenant_id)
     app = await _app(api, owner, server_id)
     base = f"/api/apps/{app['id']}/domains"
     for hostname in ["", "bad_host.com", "-x.example.com", "a..example.com", "localhost", "10.0.0.1",
@@ -111,6 +113,29 @@ async def test_domains_validation_conflicts_and_tenancy(api, agents_server) -> N
     assert [d["hostname"] for d in listed.json()["domains"]] == sorted([host.lower(), f"*.{host.lower()}"])
     changes = await api.client.get("/api/changes?types=domain", headers=owner.headers())
     assert [c["type"] for c in changes.json()["changes"]] == ["domain.add", "domain.add"]
+
+    # Removed while the agent is offline: the queued ROUTE_ADD is cancelled, never to race the ROUTE_REMOVE.
+    removed = await api.client.delete(one, headers=owner.headers())
+    assert removed.status_code == 202, removed.text
+    assert removed.json()["domain"]["status"] == "removing"
+    add = await api.client.get(f"/api/commands/{domain['commandId']}", headers=owner.headers())
+    assert add.json()["command"]["status"] == "cancelled"
+
+    async def read(domain_id: str) -> Any:
+        response = await api.client.get(f"{base}/{domain_id}", headers=owner.headers())
+        return response.json()["domain"] if response.status_code == 200 else None
+
+    async with reference_agent(
+        agents_server.agent_address,
+        server_id,
+        secret,
+        tmp_path,
+        registered=lambda: registered(agents_server, server_id),
+    ):
+        await _until(lambda: _gone(read, domain["id"]))
+        assert (await _until(lambda: _active(read, wildcard.json()["domain"]["id"])))["status"] == "active"
+    files = sorted(p.name for p in (tmp_path / "dwaar" / "apps").glob("*.dwaar"))
+    assert files == [f"wildcard.{host.lower()}.dwaar"]
 
 
 async def test_domains_route_through_the_reference_agent_and_the_diff_and_reconcile(

@@ -153,7 +153,17 @@ class DomainService:
             if current.status != REMOVING:
                 await record(session, self._d, actor, _draft(DOMAIN_REMOVE, view))
                 await routes.publish(session, self._d, server_id=view.server_id, org_id=view.org_id)
+        if current.status == PENDING and current.command_id:
+            await self._cancel_add(current)
         return await self._send_remove(view)
+
+    async def _cancel_add(self, view: DomainView) -> None:
+        # The agent runs commands concurrently: a ROUTE_ADD still queued with the ROUTE_REMOVE could run
+        # after it and leave the route behind. A pending one is cancelled before it is ever delivered.
+        try:
+            await self._d.agents.cancel(org_id=view.org_id, command_id=view.command_id)
+        except DomainError as exc:
+            log.info("ROUTE_ADD not cancelled", domain_id=view.id, reason=exc.message)
 
     async def _issue(
         self, view: DomainView, type: int, payload: dict[str, object]
