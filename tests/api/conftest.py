@@ -196,6 +196,31 @@ async def deploy_addr(
         await running.stop()
 
 
+@pytest.fixture(scope="session")
+async def ingest_server(api_database_url: str, redis_url: str, nats_url: str, principal_key: bytes) -> Any:
+    """The ingest service in this process on a free port; the Sentry durable is this run's."""
+    from switchyard.ingest import server
+    from switchyard.ingest.config import Settings as IngestSettings
+
+    settings = IngestSettings(
+        database_url=api_database_url,
+        redis_url=redis_url,
+        nats_url=nats_url,
+        principal_key=principal_key,
+        sentry_durable=f"ingest.sentry-api-{uuid.uuid4().hex[:8]}",
+    )
+    await server.migrate(settings)
+    running = await server.start(settings, port=0)
+    yield running
+    await running.stop()
+
+
+@pytest.fixture(scope="session")
+def ingest_addr(ingest_server: Any) -> str:
+    """ingest's gRPC address."""
+    return str(ingest_server.address)
+
+
 def gateway_settings(
     identity_addr: str, redis_url: str, principal_key: bytes, **overrides: Any
 ) -> GatewaySettings:
@@ -249,13 +274,16 @@ def serve_gateway() -> Any:
 
 
 @pytest.fixture(scope="session")
-def fleet_addrs(workers_addr: str, mutations_addr: str, agents_addr: str, deploy_addr: str) -> dict[str, str]:
-    """Gateway settings that point at the in-process workers, mutations, agents and deploy services."""
+def fleet_addrs(
+    workers_addr: str, mutations_addr: str, agents_addr: str, deploy_addr: str, ingest_addr: str
+) -> dict[str, str]:
+    """Gateway settings pointing at the in-process workers, mutations, agents, deploy and ingest services."""
     return {
         "workers_addr": workers_addr,
         "mutations_addr": mutations_addr,
         "agents_addr": agents_addr,
         "deploy_addr": deploy_addr,
+        "ingest_addr": ingest_addr,
     }
 
 

@@ -65,6 +65,12 @@ class Agent:
 
     async def run(self) -> None:
         """Run until :attr:`stop` is set; app processes are left running."""
+        for release in await self.driver.settle_interrupted():
+            log.warning(
+                "stopped interrupted release %s of app %s (an earlier agent died while starting it)",
+                release.release_id,
+                release.container_name,
+            )
         for release in self.driver.adopt():
             log.info(
                 "adopted app %s release %s pid %s", release.container_name, release.release_id, release.pid

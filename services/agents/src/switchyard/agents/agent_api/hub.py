@@ -5,6 +5,12 @@ open), tells every other holder of the same server to close (``agents.disconnect
 the new stream id), subscribes to ``agents.cmd.{server}`` and then sends every pending command of the
 server oldest first. Subscribing before loading means a command committed meanwhile is either loaded
 or announced; a per-stream set of sent ids drops the duplicate.
+
+A command can only report on the stream it was sent on (the agent drops results it cannot send). So
+when a stream ends, the commands it delivered that are still dispatched/running become ``failed``
+(``agent disconnected mid-command``); when a stream opens, so does every dispatched/running command of
+the server, which covers a replica that died before it could clean up. Pending commands stay pending
+and go out on the next stream.
 """
 
 from __future__ import annotations
@@ -130,6 +136,17 @@ class StreamHub:
             if not ours:
                 session.close("replaced by a newer stream")
 
+    async def _abandon(self, session: StreamSession) -> None:
+        # The commands this stream delivered that never reported are failed, unless a newer stream holds
+        # the server (its opening already failed them, and it may have re-sent a still-pending one).
+        server_id = session.agent.server_id
+        try:
+            if session.sent and await self._live.holds_stream(server_id, session.holder):
+                await self._agents.abandon(agent=session.agent, command_ids=session.sent)
+        except Exception:
+            # They stay dispatched/running until the agent's next stream opens and fails them.
+            log.warning("in-flight commands not failed at stream end", server_id=server_id, exc_info=True)
+
     @asynccontextmanager
     async def attach(self, agent: AgentIdentity) -> AsyncIterator[StreamSession]:
         """Hold the agent's stream while the context is open."""
@@ -144,6 +161,9 @@ class StreamHub:
         try:
             await self._live.register_stream(server_id, session.holder, STREAM_TTL_SECONDS)
             await self._bus.disconnect(server_id, keep_stream=session.stream_id)
+            # Whatever an earlier stream left dispatched/running can no longer report (its replica may
+            # have died before it could say so): fail it before this stream takes new work.
+            await self._agents.abandon(agent=agent)
 
             async def on_announce(msg: Msg) -> None:
                 await self._deliver(session, msg.data.decode("utf-8", "replace"))
@@ -164,6 +184,7 @@ class StreamHub:
                     await subscription.unsubscribe()
             if self._sessions.get(server_id) is session:
                 del self._sessions[server_id]
+            await self._abandon(session)
             with contextlib.suppress(Exception):
                 await self._live.release_stream(server_id, session.holder)
             log.info("command stream closed", server_id=server_id, reason=session.reason)

@@ -19,7 +19,7 @@ from switchyard.agents.events import LOGS_RECEIVED
 from switchyard.agents.rpc import _mapping as m
 from switchyard.agents.v1 import events_pb2
 from switchyard.bus import publish
-from switchyard.grpckit.errors import DomainError, PermissionDenied
+from switchyard.grpckit.errors import DomainError, InvalidArgument, PermissionDenied
 from switchyard.obs import get_logger
 
 log = get_logger(__name__)
@@ -233,10 +233,12 @@ class AgentApiServicer:
         return agent_pb2.ObserveEventResponse(accepted=False, error=OBSERVE_REFUSED)
 
     async def DownloadAgentBinary(
-        self, request: agent_pb2.DownloadAgentBinaryRequest, context: Context
+        self, request: agent_pb2.DownloadAgentBinaryRequest | None, context: Context
     ) -> AsyncIterator[agent_pb2.AgentBinaryChunk]:
         """Not served here (agents update from release artifacts)."""
         require_agent()
+        if request is None:
+            raise InvalidArgument(_malformed(agent_pb2.DownloadAgentBinaryRequest))
         raise Unimplemented("agent binaries are not served by this control plane; install from the release")
         yield  # pragma: no cover - makes this an async generator, as the streaming RPC needs
 
@@ -252,13 +254,27 @@ def _tolerant(message: Any) -> Any:
     return parse
 
 
+def _malformed(message: Any) -> str:
+    return f"request is not a valid {message.DESCRIPTOR.full_name} (malformed protobuf payload)"
+
+
+def _unary(behavior: Any, message: Any, response: Any) -> grpc.RpcMethodHandler:
+    # Parsed tolerantly so that the auth interceptor answers first (UNAUTHENTICATED) and an authenticated
+    # call with a payload that does not parse gets INVALID_ARGUMENT instead of grpc's bare INTERNAL.
+    async def call(request: Any, context: Context) -> Any:
+        if request is None:
+            require_agent()
+            raise InvalidArgument(_malformed(message))
+        return await behavior(request, context)
+
+    return grpc.unary_unary_rpc_method_handler(call, _tolerant(message), response.SerializeToString)
+
+
 def add_to_server(servicer: AgentApiServicer, server: grpc.aio.Server) -> None:
-    """Register the servicer; streamed requests are parsed tolerantly (see ``_tolerant``)."""
+    """Register the servicer; every request is parsed tolerantly (see ``_tolerant`` and ``_unary``)."""
     p = agent_pb2
     handlers = {
-        "Heartbeat": grpc.unary_unary_rpc_method_handler(
-            servicer.Heartbeat, p.HeartbeatRequest.FromString, p.HeartbeatResponse.SerializeToString
-        ),
+        "Heartbeat": _unary(servicer.Heartbeat, p.HeartbeatRequest, p.HeartbeatResponse),
         "CommandStream": grpc.stream_stream_rpc_method_handler(
             servicer.CommandStream, _tolerant(p.CommandResult), p.Command.SerializeToString
         ),
@@ -267,24 +283,18 @@ def add_to_server(servicer: AgentApiServicer, server: grpc.aio.Server) -> None:
         ),
         "DownloadAgentBinary": grpc.unary_stream_rpc_method_handler(
             servicer.DownloadAgentBinary,
-            p.DownloadAgentBinaryRequest.FromString,
+            _tolerant(p.DownloadAgentBinaryRequest),
             p.AgentBinaryChunk.SerializeToString,
         ),
         "PushSpans": grpc.stream_unary_rpc_method_handler(
             servicer.PushSpans, _tolerant(p.SpanBatch), p.SpanAck.SerializeToString
         ),
-        "ForwardObserveEvent": grpc.unary_unary_rpc_method_handler(
-            servicer.ForwardObserveEvent,
-            p.ObserveEventRequest.FromString,
-            p.ObserveEventResponse.SerializeToString,
+        "ForwardObserveEvent": _unary(
+            servicer.ForwardObserveEvent, p.ObserveEventRequest, p.ObserveEventResponse
         ),
-        "ListServerRoutes": grpc.unary_unary_rpc_method_handler(
-            servicer.ListServerRoutes,
-            p.ListServerRoutesRequest.FromString,
-            p.ListServerRoutesResponse.SerializeToString,
+        "ListServerRoutes": _unary(
+            servicer.ListServerRoutes, p.ListServerRoutesRequest, p.ListServerRoutesResponse
         ),
-        "AckCommand": grpc.unary_unary_rpc_method_handler(
-            servicer.AckCommand, p.CommandAck.FromString, p.CommandAckResponse.SerializeToString
-        ),
+        "AckCommand": _unary(servicer.AckCommand, p.CommandAck, p.CommandAckResponse),
     }
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from switchyard.agents.domain.commands import repository as commands
@@ -19,6 +20,8 @@ log = get_logger(__name__)
 
 # PostgreSQL keeps last_heartbeat_at/agent_version at this resolution; Redis has every beat.
 DB_TOUCH_SECONDS = 60
+# Appended (on its own line) to the output of a command whose stream ended before its final frame.
+DISCONNECTED_NOTE = "agent disconnected mid-command"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,37 @@ class AgentSideService:
         if found is None or found.server_id != agent.server_id or found.status != PENDING:
             return None
         return found
+
+    async def abandon(
+        self, *, agent: AgentIdentity, command_ids: Collection[str] | None = None
+    ) -> list[CommandView]:
+        """Fail the server's dispatched/running commands (only ``command_ids`` when given): stream gone.
+
+        The agent drops the results of commands whose stream has ended (no spool, no replay), so such a
+        command can never report: it becomes ``failed`` with ``agent disconnected mid-command`` appended to
+        its output, a CommandFinished event and a RunCommand wake-up, like any final frame. Pending commands
+        are untouched (they are delivered by the next stream).
+        """
+        if command_ids is not None and not command_ids:
+            return []
+        ids = None if command_ids is None else sorted(command_ids)
+        async with self._d.sessions() as session, session.begin():
+            failed = await commands.fail_in_flight(
+                session,
+                server_id=agent.server_id,
+                command_ids=ids,
+                note=f"\n{DISCONNECTED_NOTE}\n",
+                now=self._d.clock(),
+            )
+            await self._c.finished(session, failed)
+        if failed:
+            await self._c.wake(failed)
+            log.warning(
+                "in-flight commands failed: agent disconnected",
+                server_id=agent.server_id,
+                commands=[view.id for view in failed],
+            )
+        return failed
 
     async def ack(self, *, agent: AgentIdentity, command_id: str) -> bool:
         """pending -> dispatched for a command of the agent's own server; anything else changes nothing."""

@@ -13,6 +13,7 @@ from switchyard.agents.domain.commands.models import CommandView, QueueDepth
 from switchyard.agents.domain.common import (
     CANCELLED,
     DISPATCHED,
+    FAILED,
     OPEN_STATUSES,
     OUTPUT_CAP,
     PENDING,
@@ -180,5 +181,19 @@ async def cancel_open(session: AsyncSession, *, server_id: str, now: datetime) -
         .where(T.c.server_id == server_id, T.c.status.in_(OPEN_STATUSES))
         .values(status=CANCELLED, finished_at=now)
         .returning(*COLUMNS)
+    )
+    return [to_view(r) for r in rows]
+
+
+async def fail_in_flight(
+    session: AsyncSession, *, server_id: str, command_ids: Sequence[str] | None, note: str, now: datetime
+) -> list[CommandView]:
+    """Dispatched/running commands of the server (only ``command_ids`` when given) become failed with
+    ``note`` appended to their output: their stream is gone and the agent drops results it cannot send."""
+    query = sa.update(T).where(T.c.server_id == server_id, T.c.status.in_((DISPATCHED, RUNNING)))
+    if command_ids is not None:
+        query = query.where(T.c.id.in_(list(command_ids)))
+    rows = await session.execute(
+        query.values(status=FAILED, output=_appended(note), finished_at=now).returning(*COLUMNS)
     )
     return [to_view(r) for r in rows]
