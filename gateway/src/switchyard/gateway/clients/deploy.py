@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from switchyard.deploy.v1 import deploy_service_pb2 as pb
 from switchyard.deploy.v1 import deploy_service_pb2_grpc as pb_grpc
 from switchyard.deploy.v1 import deployments_pb2 as dpb
+from switchyard.deploy.v1 import domains_pb2
 from switchyard.deploy.v1 import hooks_pb2 as hpb
 from switchyard.grpckit.client import call_metadata
 from switchyard.grpckit.principal import Principal, PrincipalSigner
@@ -307,4 +308,32 @@ class DeployClient:
     ) -> hpb.TriggerDeployHookResponse:
         """Deploys with a hook token (the principal is anonymous)."""
         result: hpb.TriggerDeployHookResponse = await self._call("TriggerDeployHook", request, principal)
+        return result
+
+    async def create_domain(
+        self, principal: Principal, request: domains_pb2.CreateDomainRequest
+    ) -> domains_pb2.CreateDomainResponse:
+        """Assigns a hostname to an app (ROUTE_ADD to its server)."""
+        result: domains_pb2.CreateDomainResponse = await self._call("CreateDomain", request, principal)
+        return result
+
+    async def list_domains(
+        self, principal: Principal, request: domains_pb2.ListDomainsRequest
+    ) -> domains_pb2.ListDomainsResponse:
+        """Lists an app's domains."""
+        result: domains_pb2.ListDomainsResponse = await self._call("ListDomains", request, principal)
+        return result
+
+    async def get_domain(
+        self, principal: Principal, request: domains_pb2.GetDomainRequest
+    ) -> domains_pb2.GetDomainResponse:
+        """Reads one domain of an app."""
+        result: domains_pb2.GetDomainResponse = await self._call("GetDomain", request, principal)
+        return result
+
+    async def delete_domain(
+        self, principal: Principal, request: domains_pb2.DeleteDomainRequest
+    ) -> domains_pb2.DeleteDomainResponse:
+        """Removes a domain (ROUTE_REMOVE to its server)."""
+        result: domains_pb2.DeleteDomainResponse = await self._call("DeleteDomain", request, principal)
         return result

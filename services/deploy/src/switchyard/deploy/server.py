@@ -21,6 +21,7 @@ from switchyard.deploy.domain.changes.service import ChangeService
 from switchyard.deploy.domain.common import Clock, utcnow
 from switchyard.deploy.domain.context import Deps
 from switchyard.deploy.domain.deployments.service import DeploymentService
+from switchyard.deploy.domain.domains.service import DomainService
 from switchyard.deploy.domain.envvars.service import EnvVarService
 from switchyard.deploy.domain.hooks.service import HookService
 from switchyard.deploy.domain.placement.projection import ServerProjection
@@ -29,6 +30,7 @@ from switchyard.deploy.domain.projects.service import ProjectService
 from switchyard.deploy.events import STREAM, SUBJECTS, OutboxEvents
 from switchyard.deploy.progress import JetStreamProgressLog
 from switchyard.deploy.progress import ensure as ensure_progress_stream
+from switchyard.deploy.route_results import RouteResultsConsumer
 from switchyard.deploy.rpc import SERVICE_NAME, DeployServicer, Services, add_to_server
 from switchyard.deploy.server_events import ServerEventsConsumer
 from switchyard.grpckit.handle import Closer, ServiceHandle, close_all
@@ -76,6 +78,7 @@ def _services(deps: Deps, progress: JetStreamProgressLog) -> Services:
         deployments=deployments,
         hooks=HookService(deps, deployments),
         progress=progress,
+        domains=DomainService(deps),
     )
 
 
@@ -113,8 +116,10 @@ async def _build(
     consumer.start()
     commands = CommandEventsConsumer(js, DeploymentService(deps), durable=settings.commands_durable)
     commands.start()
+    results = RouteResultsConsumer(js, DomainService(deps), durable=settings.domains_durable)
+    results.start()
     # Closers run in reverse: the loops stop before NATS and PostgreSQL close.
-    closers += [relay.stop, consumer.stop, commands.stop]
+    closers += [relay.stop, consumer.stop, commands.stop, results.stop]
     return deps, engine, progress
 
 

@@ -6,6 +6,7 @@ from switchyard.deploy.rpc._apps import AppRpc
 from switchyard.deploy.rpc._changes import ChangeRpc
 from switchyard.deploy.rpc._context import Services
 from switchyard.deploy.rpc._deployments import DeploymentRpc
+from switchyard.deploy.rpc._domains import DomainRpc
 from switchyard.deploy.rpc._envvars import EnvVarRpc
 from switchyard.deploy.rpc._hooks import HookRpc
 from switchyard.deploy.rpc._placement import PlacementRpc
@@ -23,6 +24,7 @@ class DeployServicer(
     ChangeRpc,
     DeploymentRpc,
     HookRpc,
+    DomainRpc,
     grpc_api.DeployServiceServicer,
 ):
     """Every RPC of ``switchyard.deploy.v1.DeployService``."""

@@ -10,6 +10,7 @@ from switchyard.deploy.domain.apps.environments import EnvironmentService
 from switchyard.deploy.domain.apps.service import AppService
 from switchyard.deploy.domain.changes.service import ChangeService
 from switchyard.deploy.domain.deployments.service import DeploymentService
+from switchyard.deploy.domain.domains.service import DomainService
 from switchyard.deploy.domain.envvars.service import EnvVarService
 from switchyard.deploy.domain.hooks.service import HookService
 from switchyard.deploy.domain.placement.service import PlacementService
@@ -32,6 +33,7 @@ class Services:
     deployments: DeploymentService
     hooks: HookService
     progress: JetStreamProgressLog
+    domains: DomainService
 
 
 class Base:
