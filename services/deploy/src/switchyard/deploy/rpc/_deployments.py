@@ -144,16 +144,19 @@ class DeploymentRpc(Base):
         view = await self._s.deployments.get(principal=principal, deployment_id=request.deployment_id)
         from_ts = request.from_ts.ToDatetime(tzinfo=UTC) if request.HasField("from_ts") else None
         yield pb.WatchDeploymentEventsResponse(type=READY, deployment=deployment(view))
-        caught_up = False
+        caught_up, final_seen, quiet_final = False, False, False
         async for body in self._s.progress.watch(view.id, from_ts=from_ts, limit=limit):
             if body is not None:
                 yield pb.WatchDeploymentEventsResponse(type=EVENT, event=_event(body))
-                if not caught_up or body.get("status") not in dm.FINAL:
+                final_seen = final_seen or body.get("status") in dm.FINAL
+                if not caught_up or not final_seen:
                     continue
             else:
                 caught_up = True
-            # Caught up (or quiet, or a final event live): end once the stored state is final.
+            # Caught up, quiet, or a final event live: end once the stored state is final. The row turns final
+            # just before its final event is appended, so without that event one more quiet tick is awaited.
             current = await self._s.deployments.get(principal=principal, deployment_id=view.id)
-            if current.final:
+            if current.final and (final_seen or quiet_final):
                 yield pb.WatchDeploymentEventsResponse(type=END, deployment=deployment(current))
                 return
+            quiet_final = current.final and body is None
