@@ -277,3 +277,24 @@ async def test_approval_cancel_access_and_validation(h: Harness) -> None:
         await watch.read()
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "limit" in (info.value.details() or "")
+
+
+async def test_a_cordoned_or_draining_server_takes_no_new_deployment(h: Harness) -> None:
+    org = h.d.new_org()
+    server_id = await h.d.new_server(org)
+    app = await h.app(org, server_id=server_id)
+    owner = h.d.owner(org)
+    for verb, state in [("Cordon", "cordoned"), ("Drain", "draining")]:
+        request = getattr(svc, f"{verb}ServerRequest")(server_id=server_id)
+        await h.call(f"{verb}Server", request, owner)
+        refused = await h.fails("CreateDeployment", dpb.CreateDeploymentRequest(app_id=app.id), owner)
+        assert refused.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert f"is {state}" in (refused.details() or "")
+        await h.call("UndrainServer", svc.UndrainServerRequest(server_id=server_id), owner)
+        await h.call("UncordonServer", svc.UncordonServerRequest(server_id=server_id), owner)
+    listed = await h.call("ListDeployments", dpb.ListDeploymentsRequest(app_id=app.id), owner)
+    assert list(listed.deployments) == []
+    # Back in rotation: the deployment is accepted (agents has never heard of this server, so it may fail
+    # to dispatch; what matters is that placement no longer refuses it).
+    accepted = await h.deploy(org, app.id)
+    assert accepted.status in {"queued", "failed"}

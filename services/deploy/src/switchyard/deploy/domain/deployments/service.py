@@ -20,6 +20,7 @@ from switchyard.deploy.domain.deployments import repository as repo
 from switchyard.deploy.domain.envvars import repository as env_repo
 from switchyard.deploy.domain.envvars.sealing import open_sealed
 from switchyard.deploy.domain.envvars.service import find_place
+from switchyard.deploy.domain.placement import repository as placement_repo
 from switchyard.grpckit.errors import Conflict, DomainError, NotFound, PermissionDenied
 from switchyard.grpckit.principal import ADMIN_KEY, USER, Principal
 from switchyard.obs import get_logger
@@ -55,6 +56,19 @@ def _draft(kind: str, view: m.DeploymentView, **summary: object) -> ch.ChangeDra
         app_id=view.app_id,
         summary={"environment": view.environment, "status": view.status, **summary},
     )
+
+
+async def _refuse_unschedulable(session: AsyncSession, org_id: str, server_id: str) -> None:
+    """A cordoned or draining server takes no new deployment (rollbacks included), like a cordoned node.
+
+    A server deploy has not heard of yet (its agents event still in flight) is not refused: agents decides.
+    """
+    placement = await placement_repo.get(session, org_id=org_id, server_id=server_id)
+    if placement is None:
+        return
+    if placement.draining or placement.cordoned:
+        state = "draining" if placement.draining else "cordoned"
+        raise Conflict(f"server {server_id} is {state}: it takes no new deployments until it is uncordoned")
 
 
 class DeploymentService:
@@ -162,6 +176,7 @@ class DeploymentService:
         image_tag: str,
         rollback_of: str,
     ) -> m.DeploymentView:
+        await _refuse_unschedulable(session, actor.org_id, server_id)
         now = self._d.clock()
         view = m.DeploymentView(
             id=common.new_id(),
