@@ -14,7 +14,7 @@ import contextlib
 import nats.errors
 import nats.js
 from nats.aio.msg import Msg
-from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.bus import MSG_ID_HEADER, publish
 from switchyard.ingest.domain.common import Clock
@@ -56,6 +56,7 @@ class SentryConsumer:
         clock: Now, for ``received_at`` when the gateway did not stamp it.
         durable: Consumer name; replicas sharing it share the work.
         batch_size: Messages per fetch and per transaction.
+        deliver_new: A durable created by this consumer starts at the end of the stream.
     """
 
     def __init__(
@@ -66,17 +67,27 @@ class SentryConsumer:
         clock: Clock,
         durable: str,
         batch_size: int,
+        deliver_new: bool = False,
     ) -> None:
         self._js, self._sessions, self._clock = js, sessions, clock
         self._durable = durable.replace(".", "_")
         self._batch = batch_size
+        self._deliver = DeliverPolicy.NEW if deliver_new else DeliverPolicy.ALL
+        self._subscription: nats.js.JetStreamContext.PullSubscription | None = None
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        """Start consuming (again, after ``stop``)."""
+    async def start(self) -> None:
+        """Start consuming (again, after ``stop``); the durable exists when this returns, unless NATS
+        refused it, in which case the background task keeps trying."""
         if self._task is None or self._task.done():
             self._stop = asyncio.Event()
+            try:
+                self._subscription = await self._subscribe()
+            except Exception:
+                log.warning(
+                    "subscribe failed, retrying in the background", consumer=self._durable, exc_info=True
+                )
             self._task = asyncio.create_task(self._run(), name="ingest-sentry-consumer")
 
     async def stop(self) -> None:
@@ -93,6 +104,7 @@ class SentryConsumer:
             ack_policy=AckPolicy.EXPLICIT,
             filter_subject=SENTRY_SUBJECT,
             ack_wait=ACK_WAIT_SECONDS,
+            deliver_policy=self._deliver,
             max_ack_pending=max(1000, self._batch * 4),
         )
         return await self._js.pull_subscribe(
@@ -102,7 +114,8 @@ class SentryConsumer:
     async def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                subscription = await self._subscribe()
+                subscription = self._subscription or await self._subscribe()
+                self._subscription = None
             except Exception:
                 log.warning("subscribe failed, retrying", consumer=self._durable, exc_info=True)
                 with contextlib.suppress(TimeoutError):
@@ -118,7 +131,7 @@ class SentryConsumer:
         while not self._stop.is_set():
             try:
                 messages = await subscription.fetch(self._batch, timeout=FETCH_TIMEOUT)
-            except nats.errors.TimeoutError:
+            except (nats.errors.TimeoutError, TimeoutError):
                 continue
             except Exception:
                 log.warning("fetch failed", consumer=self._durable, exc_info=True)
