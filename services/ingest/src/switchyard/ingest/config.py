@@ -27,7 +27,8 @@ class Settings(BaseSettings):
             (``INGEST_SENTRY_DELIVER_NEW``); for throwaway durables (tests), never for a real deployment.
         consume: Run the consumers in this process (``INGEST_CONSUME``); off serves the API only.
         batch_size: Messages fetched and stored per transaction (``INGEST_BATCH_SIZE``).
-        sourcemap_max_bytes: Largest accepted source map (``INGEST_SOURCEMAP_MAX_BYTES``).
+        sourcemap_max_bytes: Largest accepted source map (``INGEST_SOURCEMAP_MAX_BYTES``); gRPC's 4 MiB
+            message limit between the gateway and this service bounds it.
         otel_endpoint: OTLP endpoint; tracing is off when unset (``OTEL_EXPORTER_OTLP_ENDPOINT``).
     """
 
@@ -44,7 +45,7 @@ class Settings(BaseSettings):
     consume: bool = _opt(True, "INGEST_CONSUME", "consume")
     batch_size: int = _opt(200, "INGEST_BATCH_SIZE", "batch_size", ge=1, le=5000)
     sourcemap_max_bytes: int = _opt(
-        10 * 1024 * 1024, "INGEST_SOURCEMAP_MAX_BYTES", "sourcemap_max_bytes", ge=1024
+        3 * 1024 * 1024, "INGEST_SOURCEMAP_MAX_BYTES", "sourcemap_max_bytes", ge=1024
     )
     otel_endpoint: str | None = _opt(None, "OTEL_EXPORTER_OTLP_ENDPOINT", "otel_endpoint")
 
