@@ -211,10 +211,12 @@ async def ingest_server(api_database_url: str, redis_url: str, nats_url: str, pr
         nats_url=nats_url,
         principal_key=principal_key,
         sentry_durable=f"ingest.sentry-api-{uuid.uuid4().hex[:8]}",
+        sentry_deliver_new=True,
     )
     await server.migrate(settings)
     running = await server.start(settings, port=0)
     yield running
+    await running.js.delete_consumer("INGEST", settings.sentry_durable.replace(".", "_"))
     await running.stop()
 
 
@@ -278,10 +280,16 @@ def serve_gateway() -> Any:
 
 @pytest.fixture(scope="session")
 def fleet_addrs(
-    workers_addr: str, mutations_addr: str, agents_addr: str, deploy_addr: str, ingest_addr: str
+    workers_addr: str,
+    mutations_addr: str,
+    agents_addr: str,
+    deploy_addr: str,
+    ingest_addr: str,
+    nats_url: str,
 ) -> dict[str, str]:
-    """Gateway settings pointing at the in-process workers, mutations, agents, deploy and ingest services."""
+    """Gateway settings pointing at the in-process services (and NATS, for the ingest doors)."""
     return {
+        "nats_url": nats_url,
         "workers_addr": workers_addr,
         "mutations_addr": mutations_addr,
         "agents_addr": agents_addr,

@@ -64,6 +64,7 @@ def ingest_settings(database_url: str, redis_url: str, nats_url: str, principal_
         nats_url=nats_url,
         principal_key=principal_key,
         sentry_durable=f"ingest.sentry-it-{uuid.uuid4().hex[:8]}",
+        sentry_deliver_new=True,
     )
 
 
@@ -75,6 +76,7 @@ async def ingest_server(ingest_settings: Settings) -> AsyncIterator[IngestServer
     try:
         yield running
     finally:
+        await running.js.delete_consumer("INGEST", ingest_settings.sentry_durable.replace(".", "_"))
         await running.stop(grace=1)
 
 

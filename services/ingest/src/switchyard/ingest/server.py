@@ -13,10 +13,13 @@ from switchyard.db.migrations import upgrade
 from switchyard.grpckit.handle import Closer, ServiceHandle, close_all
 from switchyard.grpckit.server import start_server
 from switchyard.ingest.config import Settings
+from switchyard.ingest.consumer import SentryConsumer
 from switchyard.ingest.db.base import SCHEMA
 from switchyard.ingest.domain.common import Clock, utcnow
 from switchyard.ingest.domain.context import Deps
 from switchyard.ingest.domain.dsns.service import DsnService
+from switchyard.ingest.domain.errors.groups import GroupService
+from switchyard.ingest.domain.sourcemaps.service import SourceMapService
 from switchyard.ingest.events import STREAM, SUBJECTS
 from switchyard.ingest.rpc import SERVICE_NAME, IngestServicer, Services, add_to_server
 
@@ -32,11 +35,13 @@ class IngestServer(ServiceHandle):
         deps: The collaborators the domain services were built with.
         engine: The PostgreSQL engine (tests read raw rows through it).
         js: The JetStream context (tests publish and inspect the stream through it).
+        sentry: The Sentry payload consumer (``stop()`` / ``start()`` pause and resume it).
     """
 
     deps: Deps
     engine: AsyncEngine
     js: nats.js.JetStreamContext
+    sentry: SentryConsumer
 
 
 async def migrate(settings: Settings) -> None:
@@ -60,6 +65,14 @@ async def _build(
     return deps, engine, js
 
 
+def _services(deps: Deps, settings: Settings) -> Services:
+    return Services(
+        dsns=DsnService(deps),
+        groups=GroupService(deps),
+        source_maps=SourceMapService(deps, max_bytes=settings.sourcemap_max_bytes),
+    )
+
+
 async def start(settings: Settings, *, port: int | None = None, clock: Clock | None = None) -> IngestServer:
     """Start the consumers and serve gRPC.
 
@@ -74,9 +87,21 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     closers: list[Closer] = []
     try:
         deps, engine, js = await _build(settings, clock or utcnow, closers)
+        sentry = SentryConsumer(
+            js,
+            deps.sessions,
+            clock=deps.clock,
+            durable=settings.sentry_durable,
+            batch_size=settings.batch_size,
+            deliver_new=settings.sentry_deliver_new,
+        )
+        if settings.consume:
+            await sentry.start()
+        # Closers run in reverse: the consumer stops before NATS and PostgreSQL close.
+        closers.append(sentry.stop)
         running = await start_server(
             name="ingest",
-            servicers=[(add_to_server, IngestServicer(Services(dsns=DsnService(deps))))],
+            servicers=[(add_to_server, IngestServicer(_services(deps, settings)))],
             service_names=[SERVICE_NAME],
             principal_key=settings.principal_key,
             host=settings.grpc_host,
@@ -85,4 +110,6 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     except BaseException:
         await close_all(closers[::-1], service="ingest")
         raise
-    return IngestServer(running=running, deps=deps, engine=engine, js=js, closers=closers[::-1])
+    return IngestServer(
+        running=running, deps=deps, engine=engine, js=js, sentry=sentry, closers=closers[::-1]
+    )

@@ -7,6 +7,8 @@ from typing import Any, TypeAlias
 
 import grpc
 from switchyard.ingest.domain.dsns.service import DsnService
+from switchyard.ingest.domain.errors.groups import GroupService
+from switchyard.ingest.domain.sourcemaps.service import SourceMapService
 
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
@@ -16,6 +18,8 @@ class Services:
     """The domain services one servicer calls."""
 
     dsns: DsnService
+    groups: GroupService
+    source_maps: SourceMapService
 
 
 class Base:
