@@ -18,6 +18,7 @@ class Settings(BaseSettings):
         mutations_addr: mutations gRPC address (replicas as for identity).
         agents_addr: agents gRPC address (replicas as for identity).
         deploy_addr: deploy gRPC address (replicas as for identity).
+        ingest_addr: ingest gRPC address (replicas as for identity).
         redis_url: Redis for revocations, the auth epoch and rate limits.
         principal_key: key that signs the principal sent to services (``SWITCHYARD_PRINCIPAL_KEY``).
         api_version: value of the ``X-API-Version`` header and ``GET /api/version``.
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     mutations_addr: str = "127.0.0.1:50053"
     agents_addr: str = "127.0.0.1:50055"
     deploy_addr: str = "127.0.0.1:50054"
+    ingest_addr: str = "127.0.0.1:50056"
     redis_url: str = Field(
         default="redis://127.0.0.1:6379/0",
         validation_alias=AliasChoices("redis_url", "GATEWAY_REDIS_URL", "REDIS_URL"),
