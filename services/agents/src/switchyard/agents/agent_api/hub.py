@@ -83,6 +83,7 @@ class StreamHub:
         self._agents = agents
         self._on_forced = on_forced_disconnect
         self._sessions: dict[str, StreamSession] = {}
+        self._ending: set[asyncio.Task[None]] = set()
         self._subscription: Subscription | None = None
 
     @property
@@ -99,6 +100,9 @@ class StreamHub:
         """Close every stream and stop listening."""
         for session in list(self._sessions.values()):
             session.close("agents replica stopping")
+        await asyncio.sleep(0)  # let the closed streams' handlers reach their clean-up
+        if self._ending:
+            await asyncio.wait(set(self._ending), timeout=5)
         if self._subscription is not None:
             subscription, self._subscription = self._subscription, None
             with contextlib.suppress(Exception):
@@ -179,12 +183,22 @@ class StreamHub:
             session.close(session.reason or "stream ended")
             if keeper is not None:
                 keeper.cancel()
-            if subscription is not None:
-                with contextlib.suppress(Exception):
-                    await subscription.unsubscribe()
             if self._sessions.get(server_id) is session:
                 del self._sessions[server_id]
-            await self._abandon(session)
+            # The handler is being cancelled (the agent went away); a second cancellation must not cut
+            # the clean-up short, or the registration would linger until its TTL and the in-flight
+            # commands until the next stream. So it runs in its own task, shielded.
+            ending = asyncio.create_task(self._ended(session, subscription), name=f"agents-end-{server_id}")
+            self._ending.add(ending)
+            ending.add_done_callback(self._ending.discard)
+            await asyncio.shield(ending)
+
+    async def _ended(self, session: StreamSession, subscription: Subscription | None) -> None:
+        server_id = session.agent.server_id
+        if subscription is not None:
             with contextlib.suppress(Exception):
-                await self._live.release_stream(server_id, session.holder)
-            log.info("command stream closed", server_id=server_id, reason=session.reason)
+                await subscription.unsubscribe()
+        await self._abandon(session)
+        with contextlib.suppress(Exception):
+            await self._live.release_stream(server_id, session.holder)
+        log.info("command stream closed", server_id=server_id, reason=session.reason)
