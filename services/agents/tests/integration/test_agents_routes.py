@@ -28,7 +28,8 @@ async def deploy_js(nats_url: str) -> AsyncIterator[Any]:
     """A JetStream context with the DEPLOY stream in place (deploy creates it when it runs)."""
     client = await nats.connect(nats_url)
     js = client.jetstream()
-    await ensure_stream(js, name="DEPLOY", subjects=["deploy.>"])
+    # deploy's own subjects: DEPLOY_PROGRESS holds deploy.progress.> on the same server.
+    await ensure_stream(js, name="DEPLOY", subjects=["deploy.change.>", "deploy.envvar.>", "deploy.routes.>"])
     yield js
     await client.drain()
 

@@ -30,6 +30,7 @@ from switchyard.agents.enrolment_io import NatsDisconnector, OutboxEnrolmentEven
 from switchyard.agents.events import STREAM, SUBJECTS, OutboxEvents
 from switchyard.agents.live import RedisLive
 from switchyard.agents.operator_io import AppContainerLookup
+from switchyard.agents.progress_io import JetStreamProgress
 from switchyard.agents.routes_events import CanonicalRoutes, RouteSnapshotsConsumer
 from switchyard.agents.routing import NatsCommandBus
 from switchyard.agents.rpc import SERVICE_NAME, AgentsServicer, add_to_server
@@ -43,6 +44,8 @@ from switchyard.grpckit.server import RunningServer, start_server
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 # The HKDF label of the install-token key: changing it invalidates every outstanding install token.
 _INSTALL_TOKEN_INFO = b"switchyard-agents/install-token-hmac/v1"
+# The HKDF label of the command-secret key: changing it makes every stored command secret unreadable.
+_COMMAND_SECRET_INFO = b"switchyard-agents/command-secret/v1"
 # Headroom NATS needs around a payload (AgentLogsReceived wraps the batch).
 PAYLOAD_HEADROOM = 4096
 
@@ -130,6 +133,10 @@ async def _deps(settings: Settings, clock: Clock, closers: list[Closer]) -> _Wir
         live=live,
         command_types=_command_types(),
         presence_ttl_seconds=settings.presence_ttl_seconds,
+        command_kek=signing.resolve_kek(
+            settings.command_secret_key, principal_key=settings.principal_key, info=_COMMAND_SECRET_INFO
+        ),
+        progress=JetStreamProgress(nc.jetstream()),
     )
     return _Wiring(deps=deps, engine=engine, nc=nc, live=live, bus=bus, redis=redis)
 

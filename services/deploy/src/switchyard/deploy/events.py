@@ -10,7 +10,9 @@ from switchyard.deploy.rpc import _mapping as m
 from switchyard.deploy.v1 import domains_pb2, events_pb2
 
 STREAM = "DEPLOY"
-SUBJECTS = ["deploy.>"]
+# The outbox's subjects only: deploy.progress.> belongs to the DEPLOY_PROGRESS stream (24 h), and streams may
+# not overlap.
+SUBJECTS = ["deploy.change.>", "deploy.envvar.>", "deploy.routes.>"]
 
 
 def to_payload(event: ev.Event) -> bytes:

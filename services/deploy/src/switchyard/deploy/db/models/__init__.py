@@ -2,6 +2,8 @@
 
 from switchyard.deploy.db.models._app import App
 from switchyard.deploy.db.models._change import Change
+from switchyard.deploy.db.models._deploy_hook import DeployHook
+from switchyard.deploy.db.models._deployment import Deployment
 from switchyard.deploy.db.models._domain import Domain
 from switchyard.deploy.db.models._env_reveal import EnvReveal
 from switchyard.deploy.db.models._env_var import EnvVar
@@ -15,6 +17,8 @@ from switchyard.deploy.db.models._server import Server
 __all__ = [
     "App",
     "Change",
+    "DeployHook",
+    "Deployment",
     "Domain",
     "EnvReveal",
     "EnvVar",

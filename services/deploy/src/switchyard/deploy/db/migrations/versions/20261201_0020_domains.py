@@ -1,7 +1,7 @@
 """Domains (hostnames routed by the app's server's agent) and the per-server route snapshot version.
 
 Revision ID: 0020
-Revises: 0001
+Revises: 0011
 Create Date: 2026-12-02 13:40:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0020"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

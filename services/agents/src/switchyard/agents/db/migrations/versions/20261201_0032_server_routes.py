@@ -1,7 +1,7 @@
 """Canonical routes per server, projected from deploy's deploy.routes.changed snapshots.
 
-Revision ID: 0021
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 Create Date: 2026-12-02 13:45:00
 
 """
@@ -13,8 +13,8 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision: str = "0021"
-down_revision: str | Sequence[str] | None = "0030"
+revision: str = "0032"
+down_revision: str | Sequence[str] | None = "0031"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
