@@ -223,7 +223,7 @@ async def test_domains_route_through_the_reference_agent_and_the_diff_and_reconc
         assert removed.json()["domain"]["status"] == "removing"
         await _until(lambda: _gone(domain, ids[dropped]))
         assert not (routes_dir / f"{dropped}.dwaar").exists()
-        assert await states() == {kept: "in_sync"}
+        await _until(lambda: _equals(states, {kept: "in_sync"}))
     changes = await api.client.get("/api/changes?types=domain", headers=headers)
     assert sorted(c["type"] for c in changes.json()["changes"]) == [
         "domain.active",

@@ -149,7 +149,8 @@ class DomainService:
                 command_id="",
                 last_error="",
             )
-            assert view is not None  # the row is locked
+            if view is None:  # cannot happen: the row is locked and every status is expected
+                raise NotFound(NOT_FOUND)
             if current.status != REMOVING:
                 await record(session, self._d, actor, _draft(DOMAIN_REMOVE, view))
                 await routes.publish(session, self._d, server_id=view.server_id, org_id=view.org_id)
