@@ -1,0 +1,452 @@
+"""`just bench ingest`: the ingest doors and the Sentry pipeline against a same-run JetStream ceiling.
+
+One gateway and one ingest replica (separate processes, the embedded stack), one run:
+  sentry envelope   - wrk POSTs a real sentry-sdk envelope (one error event, a fresh event id per request)
+                      to /api/{projectId}/envelope/, cycling over --keys DSNs
+  events persisted  - --events envelopes sent as fast as the door takes them; the time from the first
+                      send until the last row is visible in ingest.error_events
+  otlp spans        - POST /v1/traces, protobuf ExportTraceServiceRequest of --spans spans
+  posthog events    - POST /batch/ {api_key, batch: [--batch events]}
+  ceiling           - a bare Litestar POST publishing the raw body to JetStream and awaiting the ack
+                      (bench/_ceiling.py), same wrk script, same bodies; every door row is compared to it
+The OTLP and PostHog rows are skipped, with the reason, on a gateway that does not have their routes yet.
+Targets (issue 5): Sentry envelopes >= 2,000/s with p99 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import grpc
+import httpx
+import nats
+from _harness import (
+    PY,
+    ROOT,
+    Result,
+    base_env,
+    free_port,
+    process,
+    stack_env,
+    throwaway_database,
+    wait_http,
+    wait_port,
+    wrk_script,
+)
+
+ID_MARK = "e1d0" * 8  # stands for the event id in the envelope; the wrk script swaps in a fresh one
+SERVICE_DURABLES = ("SENTRY", "OTLP", "AGENT_LOGS", "ANALYTICS", "METRICS")
+
+
+@dataclass
+class Target:
+    """One wrk target: a path, its headers and the body file it sends."""
+
+    path: str
+    headers: dict[str, str]
+    body: Path
+
+
+@dataclass
+class Row:
+    """A table row: requests/s and items/s, latency, errors, and the ceiling it is compared to."""
+
+    result: Result
+    items_per_request: int
+    ceiling: Result | None = None
+    note: str = ""
+
+
+def lua_script(targets: list[Target], *, fresh_ids: bool, limit: int = 0) -> str:
+    """A wrk script cycling over ``targets``; ``fresh_ids`` puts a new event id in every body; ``limit``
+    stops the (single) thread after that many responses."""
+    rows = ",\n".join(
+        "{"
+        + f'"{t.path}", {{'
+        + ", ".join(f'["{k}"]="{v}"' for k, v in t.headers.items())
+        + f'}}, "{t.body}"'
+        + "}"
+        for t in targets
+    )
+    return f"""
+local targets = {{
+{rows}
+}}
+local n = #targets
+local i = 0
+local bodies, ready = {{}}, {{}}
+for k, t in ipairs(targets) do
+  local f = assert(io.open(t[3], "rb"))
+  bodies[k] = f:read("*a")
+  f:close()
+  ready[k] = wrk.format("POST", t[1], t[2], bodies[k])
+end
+local fresh = {"true" if fresh_ids else "false"}
+local limit = {limit}
+local seen = 0
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+request = function()
+  i = i % n + 1
+  if not fresh then return ready[i] end
+  local id = string.format("%08x%08x%08x%08x", math.random(0, 2147483647), math.random(0, 2147483647),
+    math.random(0, 2147483647), math.random(0, 2147483647))
+  local body = bodies[i]:gsub("{ID_MARK}", id)
+  return wrk.format("POST", targets[i][1], targets[i][2], body)
+end
+if limit > 0 then
+  response = function(status, headers, body)
+    seen = seen + 1
+    if seen >= limit then wrk.thread:stop() end
+  end
+end
+"""
+
+
+def sentry_envelope() -> bytes:
+    """An envelope with one error event, as sentry-sdk builds it (captured from its transport)."""
+    import sentry_sdk
+    from sentry_sdk.envelope import Envelope
+    from sentry_sdk.transport import Transport
+
+    captured: list[Envelope] = []
+
+    class Capture(Transport):
+        def capture_envelope(self, envelope: Envelope) -> None:
+            captured.append(envelope)
+
+    sentry_sdk.init(
+        dsn="http://0123456789abcdef0123456789abcdef@127.0.0.1/1",
+        transport=Capture,
+        release="shop@1.4.2",
+        environment="production",
+        server_name="web-1",
+    )
+
+    def load_order(order_id: int, lines: list[dict[str, Any]]) -> float:
+        sentry_sdk.set_tag("order.channel", "web")
+        sentry_sdk.set_user({"id": "u-1842"})
+        return sum(line["price"] * line["qty"] for line in lines) / len(lines[order_id:])
+
+    try:
+        load_order(3, [{"price": 9.5, "qty": 2}, {"price": 4.0, "qty": 1}])
+    except ZeroDivisionError:
+        sentry_sdk.capture_exception()
+    sentry_sdk.flush()
+    sentry_sdk.get_client().close()
+    envelope = next(e for e in captured if any(i.type == "event" for i in e.items))
+    event_id = str(envelope.headers["event_id"])
+    return envelope.serialize().replace(event_id.encode(), ID_MARK.encode())
+
+
+def otlp_traces(spans: int) -> bytes:
+    """A protobuf ExportTraceServiceRequest: one service, one trace of ``spans`` server/DB spans."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+    from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+    def attr(key: str, value: str | int) -> KeyValue:
+        any_value = AnyValue(int_value=value) if isinstance(value, int) else AnyValue(string_value=value)
+        return KeyValue(key=key, value=any_value)
+
+    request = ExportTraceServiceRequest()
+    resource_spans = request.resource_spans.add()
+    resource_spans.resource.attributes.extend(
+        [attr("service.name", "checkout"), attr("service.version", "1.4.2"), attr("host.name", "web-1")]
+    )
+    scope = resource_spans.scope_spans.add()
+    scope.scope.name = "opentelemetry.instrumentation.asgi"
+    trace_id, start = uuid.uuid4().bytes, time.time_ns()
+    for n in range(spans):
+        span = scope.spans.add()
+        span.trace_id, span.span_id = trace_id, uuid.uuid4().bytes[:8]
+        span.name = "GET /api/orders/{id}" if n == 0 else "SELECT shop.orders"
+        span.kind = Span.SPAN_KIND_SERVER if n == 0 else Span.SPAN_KIND_CLIENT
+        span.start_time_unix_nano = start + n * 1_000_000
+        span.end_time_unix_nano = span.start_time_unix_nano + 800_000
+        span.attributes.extend([attr("http.request.method", "GET"), attr("db.system", "postgresql")])
+        span.status.code = 1
+    return request.SerializeToString()
+
+
+def posthog_batch(public_key: str, events: int) -> bytes:
+    """A posthog-python style ``/batch/`` body of ``events`` events."""
+    now = time.time()
+    batch = [
+        {
+            "event": "$pageview" if n % 2 else "checkout_started",
+            "distinct_id": f"user-{n % 37}",
+            "uuid": str(uuid.uuid4()),
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(now - n)),
+            "properties": {
+                "$current_url": f"https://shop.example.com/products/{n}",
+                "$lib": "posthog-python",
+                "$lib_version": "3.7.0",
+                "plan": "pro",
+                "cart_value": 12.5 + n,
+            },
+        }
+        for n in range(events)
+    ]
+    return json.dumps({"api_key": public_key, "batch": batch}).encode()
+
+
+async def create_dsns(addr: str, principal_key: bytes, org_id: str, count: int) -> list[tuple[str, int]]:
+    """``count`` DSNs of one org, as (public key, project id), over ingest's gRPC as the org's service."""
+    from switchyard.grpckit.principal import METADATA_KEY, SERVICE, Principal, PrincipalSigner
+    from switchyard.ingest.v1 import ingest_service_pb2 as svc
+    from switchyard.ingest.v1 import ingest_service_pb2_grpc as svc_grpc
+
+    principal = Principal(kind=SERVICE, tenant_id=org_id, request_id="bench")
+    metadata = ((METADATA_KEY, PrincipalSigner(principal_key).sign(principal)),)
+    async with grpc.aio.insecure_channel(addr) as channel:
+        stub = svc_grpc.IngestServiceStub(channel)
+        out = []
+        for n in range(count):
+            reply = await stub.CreateDsn(svc.CreateDsnRequest(name=f"bench-{n}"), metadata=metadata, timeout=30)
+            out.append((reply.dsn.public_key, int(reply.dsn.project_id)))
+        return out
+
+
+async def drained(nats_url: str, prefix: str, timeout: float = 180.0) -> None:
+    """Wait until every bench durable on INGEST has nothing pending or unacknowledged."""
+    client = await nats.connect(nats_url)
+    try:
+        js = client.jetstream()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            mine = [c for c in await js.consumers_info("INGEST") if (c.name or "").startswith(prefix)]
+            if all(c.num_pending == 0 and c.num_ack_pending == 0 for c in mine):
+                return
+            await asyncio.sleep(0.2)
+        raise RuntimeError(f"the ingest consumers did not drain in {timeout}s")
+    finally:
+        await client.close()
+
+
+async def cleanup_nats(nats_url: str, prefix: str, ceiling_stream: str) -> None:
+    """Delete the bench's durables and the ceiling's stream (the INGEST stream itself stays)."""
+    client = await nats.connect(nats_url)
+    try:
+        js = client.jetstream()
+        for c in await js.consumers_info("INGEST"):
+            if (c.name or "").startswith(prefix):
+                await js.delete_consumer("INGEST", c.name)
+        try:
+            await js.delete_stream(ceiling_stream)
+        except nats.js.errors.NotFoundError:
+            pass
+    finally:
+        await client.close()
+
+
+def wrk_limited(name: str, url: str, script: Path, connections: int) -> tuple[Result, float]:
+    """One wrk run of a script with a response limit (no warm-up); the result and its start time."""
+    args = ["wrk", "-t1", f"-c{connections}", "-d120s", "--latency", "-s", str(script), url]
+    started = time.monotonic()
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    from _harness import _ms
+
+    import re
+
+    sent = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return Result(name, float(sent), p50, p99, int(bad.group(1)) if bad else 0), started
+
+
+async def persisted(db_url: str, nats_url: str, prefix: str, before: int, started: float) -> tuple[int, float]:
+    """Rows stored since ``before`` and the seconds from ``started`` until the last of them was visible."""
+    con = await asyncpg.connect(db_url)
+    try:
+        last_count, last_change = before, started
+        stable_since = time.monotonic()
+        while True:
+            count = int(await con.fetchval("SELECT count(*) FROM ingest.error_events"))
+            now = time.monotonic()
+            if count != last_count:
+                last_count, last_change, stable_since = count, now, now
+            elif now - stable_since > 1.0:
+                await drained(nats_url, prefix)
+                if int(await con.fetchval("SELECT count(*) FROM ingest.error_events")) == last_count:
+                    return last_count - before, last_change - started
+            await asyncio.sleep(0.02)
+    finally:
+        await con.close()
+
+
+async def route_exists(client: httpx.AsyncClient, path: str) -> bool:
+    """Whether the gateway serves ``path`` (an unauthenticated POST is 401/400, not 404/405)."""
+    response = await client.post(path, content=b"{}", headers={"Content-Type": "application/json"})
+    return response.status_code not in (404, 405)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk scenario")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--keys", type=int, default=8, help="DSN keys the load is spread over")
+    parser.add_argument("--events", type=int, default=20_000, help="envelopes of the end-to-end row")
+    parser.add_argument("--spans", type=int, default=50, help="spans per OTLP request")
+    parser.add_argument("--batch", type=int, default=100, help="events per PostHog batch")
+    opts = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is required: apt-get install -y wrk", file=sys.stderr)
+        return 2
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by every process started below
+    (ROOT / ".data").mkdir(exist_ok=True)
+    urls = stack_env()
+    with throwaway_database(urls["DATABASE_URL"]) as db_url:
+        return run(opts, {**urls, "DATABASE_URL": db_url})
+
+
+def run(opts: argparse.Namespace, urls: dict[str, str]) -> int:
+    """Start the gateway, one ingest replica and the ceiling, then measure."""
+    env = base_env(urls)
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    ports = {name: free_port() for name in ("ingest", "gateway", "ceiling")}
+    env |= {
+        "INGEST_GRPC_PORT": str(ports["ingest"]),
+        "GATEWAY_PORT": str(ports["gateway"]),
+        "GATEWAY_INGEST_ADDR": f"127.0.0.1:{ports['ingest']}",
+        "BENCH_HTTP_PORT": str(ports["ceiling"]),
+        "BENCH_STREAM": f"BENCH_CEILING_{prefix[6:].upper()}",
+    }
+    # Throwaway durables that start at the stream's end, one per consumer the service may run.
+    for name in SERVICE_DURABLES:
+        env[f"INGEST_{name}_DURABLE"] = f"{prefix}-{name.lower()}"
+        env[f"INGEST_{name}_DELIVER_NEW"] = "true"
+    subprocess.run([PY, "-m", "switchyard.ingest", "migrate"], env=env, cwd=ROOT, check=True)
+    try:
+        with (
+            process([PY, "-m", "switchyard.ingest", "serve"], env, "ingest"),
+            process([PY, "-m", "switchyard.gateway"], env, "gateway"),
+            process([PY, str(ROOT / "bench" / "_ceiling.py")], env, "ceiling"),
+        ):
+            gw = f"http://127.0.0.1:{ports['gateway']}"
+            wait_port(ports["ingest"])
+            wait_http(f"{gw}/livez")
+            wait_port(ports["ceiling"])
+            return asyncio.run(measure(opts, gw, f"http://127.0.0.1:{ports['ceiling']}", env, prefix))
+    finally:
+        asyncio.run(cleanup_nats(urls["NATS_URL"], prefix, env["BENCH_STREAM"]))
+
+
+async def measure(opts: argparse.Namespace, gw: str, ceiling: str, env: dict[str, str], prefix: str) -> int:
+    """Every scenario, each after the consumers drained the previous one's backlog; prints the table."""
+    d, c = opts.duration, opts.connections
+    from switchyard.grpckit.config import principal_key_from_env
+
+    principal_key = principal_key_from_env(env["SWITCHYARD_PRINCIPAL_KEY"])
+    dsns = await create_dsns(f"127.0.0.1:{env['INGEST_GRPC_PORT']}", principal_key, str(uuid.uuid4()), opts.keys)
+    rows: list[Row] = []
+    skipped: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        files = Path(tmp)
+
+        def body_file(name: str, data: bytes) -> Path:
+            path = files / name
+            path.write_bytes(data)
+            return path
+
+        def script(name: str, targets: list[Target], *, fresh: bool = False, limit: int = 0) -> Path:
+            path = files / f"{name}.lua"
+            path.write_text(lua_script(targets, fresh_ids=fresh, limit=limit))
+            return path
+
+        async def door_and_ceiling(name: str, path: Path, items: int) -> None:
+            await drained(env["NATS_URL"], prefix)
+            door = wrk_script(name, gw, path, d, c)
+            top = wrk_script(f"ceiling, {name}", ceiling, path, d, c)
+            rows.append(Row(door, items, top))
+            rows.append(Row(top, items))
+
+        envelope = body_file("envelope", sentry_envelope())
+        sentry = [
+            Target(
+                f"/api/{project}/envelope/",
+                {
+                    "X-Sentry-Auth": f"Sentry sentry_version=7, sentry_client=sentry.python/2.75.0, sentry_key={key}",
+                    "Content-Type": "application/x-sentry-envelope",
+                },
+                envelope,
+            )
+            for key, project in dsns
+        ]
+        await door_and_ceiling("sentry envelope", script("sentry", sentry, fresh=True), 1)
+
+        # End to end: N envelopes, then poll PostgreSQL until the last row is there.
+        await drained(env["NATS_URL"], prefix)
+        con = await asyncpg.connect(env["DATABASE_URL"])
+        before = int(await con.fetchval("SELECT count(*) FROM ingest.error_events"))
+        await con.close()
+        limited = script("sentry-n", sentry, fresh=True, limit=opts.events)
+        sent, started = wrk_limited("events persisted (send -> row)", gw, limited, c)
+        stored, seconds = await persisted(env["DATABASE_URL"], env["NATS_URL"], prefix, before, started)
+        e2e = Result(sent.name, stored / seconds, sent.p50_ms, sent.p99_ms, sent.errors)
+        rows.append(Row(e2e, 1, note=f"{stored} rows in {seconds:.1f}s; latency is the door's"))
+
+        async with httpx.AsyncClient(base_url=gw, timeout=10) as client:
+            has_otlp = await route_exists(client, "/v1/traces")
+            has_posthog = await route_exists(client, "/batch/")
+        if has_otlp:
+            traces = body_file("traces", otlp_traces(opts.spans))
+            otlp = [
+                Target("/v1/traces", {"Authorization": f"Bearer {key}", "Content-Type": "application/x-protobuf"}, traces)
+                for key, _ in dsns
+            ]
+            await door_and_ceiling(f"otlp /v1/traces, {opts.spans} spans", script("otlp", otlp), opts.spans)
+        else:
+            skipped.append("otlp: POST /v1/traces is not a gateway route on this branch yet")
+        if has_posthog:
+            posthog = [
+                Target("/batch/", {"Content-Type": "application/json"}, body_file(f"batch-{n}", posthog_batch(key, opts.batch)))
+                for n, (key, _) in enumerate(dsns)
+            ]
+            await door_and_ceiling(f"posthog /batch/, {opts.batch} events", script("posthog", posthog), opts.batch)
+        else:
+            skipped.append("posthog: POST /batch/ is not a gateway route on this branch yet")
+    print_rows(opts, rows, skipped, len(dsns))
+    return 1 if any(r.result.errors for r in rows) else 0
+
+
+def print_rows(opts: argparse.Namespace, rows: list[Row], skipped: list[str], keys: int) -> None:
+    """The table: requests/s, items/s, p50, p99, errors and the ratio to the same body's ceiling."""
+    print(
+        f"\ningest benchmark: wrk -t1 -c{opts.connections}, {opts.duration}s per scenario (after 2s warm-up), "
+        f"1 gateway + 1 ingest process, {keys} DSN keys (default limit 1000/s per key)"
+    )
+    print(f"{'scenario':42} {'req/s':>8} {'items/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs ceiling':>10}")
+    for row in rows:
+        r = row.result
+        ratio = f"{r.rps / row.ceiling.rps:10.1%}" if row.ceiling else f"{'':>10}"
+        items = r.rps * row.items_per_request
+        p50 = f"{r.p50_ms:7.2f}" if not math.isnan(r.p50_ms) else f"{'-':>7}"
+        print(f"{r.name:42} {r.rps:8.0f} {items:9.0f} {p50} {r.p99_ms:7.2f} {r.errors:6d} {ratio}" + (f"  ({row.note})" if row.note else ""))
+    for reason in skipped:
+        print(f"skipped {reason}")
+    print(
+        "notes: envelopes are uncompressed (a fresh event id each, so every one is stored); the consumers drain "
+        "between scenarios; the ceiling is bench/_ceiling.py (Litestar + nats-py publish, file stream, no auth)."
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
