@@ -19,7 +19,9 @@ import argparse
 import asyncio
 import json
 import math
+import re
 import resource
+import signal
 import shutil
 import subprocess
 import sys
@@ -38,6 +40,7 @@ from _harness import (
     PY,
     ROOT,
     Result,
+    _ms,
     base_env,
     free_port,
     process,
@@ -253,40 +256,45 @@ async def cleanup_nats(nats_url: str, prefix: str, ceiling_stream: str) -> None:
         await client.close()
 
 
-def wrk_limited(name: str, url: str, script: Path, connections: int) -> tuple[Result, float]:
-    """One wrk run of a script with a response limit (no warm-up); the result and its start time."""
-    args = ["wrk", "-t1", f"-c{connections}", "-d120s", "--latency", "-s", str(script), url]
-    started = time.monotonic()
-    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-    from _harness import _ms
-
-    import re
-
+def _report(name: str, out: str) -> Result:
     sent = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return Result(name, float(sent), p50, p99, int(bad.group(1)) if bad else 0), started
+    return Result(name, float(sent), p50, p99, int(bad.group(1)) if bad else 0)
 
 
-async def persisted(db_url: str, nats_url: str, prefix: str, before: int, started: float) -> tuple[int, float]:
-    """Rows stored since ``before`` and the seconds from ``started`` until the last of them was visible."""
-    con = await asyncpg.connect(db_url)
+async def end_to_end(url: str, script: Path, connections: int, events: int, env: dict[str, str], prefix: str) -> Row:
+    """Send ``events`` envelopes (the wrk thread stops itself after that many responses) and time from the
+    first send until the last row is visible in ingest.error_events."""
+    con = await asyncpg.connect(env["DATABASE_URL"])
     try:
-        last_count, last_change = before, started
-        stable_since = time.monotonic()
+        before = int(await con.fetchval("SELECT count(*) FROM ingest.error_events"))
+        args = ["wrk", "-t1", f"-c{connections}", "-d300s", "--latency", "-s", str(script), url]
+        started = time.monotonic()
+        # wrk's main thread sleeps for the whole -d even once its thread stopped: SIGINT ends it.
+        wrk_proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+        count, last_change, stable_since = before, started, started
         while True:
-            count = int(await con.fetchval("SELECT count(*) FROM ingest.error_events"))
-            now = time.monotonic()
-            if count != last_count:
-                last_count, last_change, stable_since = count, now, now
-            elif now - stable_since > 1.0:
-                await drained(nats_url, prefix)
-                if int(await con.fetchval("SELECT count(*) FROM ingest.error_events")) == last_count:
-                    return last_count - before, last_change - started
             await asyncio.sleep(0.02)
+            now_count = int(await con.fetchval("SELECT count(*) FROM ingest.error_events"))
+            now = time.monotonic()
+            if now_count != count:
+                count, last_change, stable_since = now_count, now, now
+            elif count - before >= events and now - stable_since > 1.0:
+                await drained(env["NATS_URL"], prefix)
+                if int(await con.fetchval("SELECT count(*) FROM ingest.error_events")) == count:
+                    break
+            if wrk_proc.poll() is not None:
+                raise RuntimeError("wrk ended before the events were stored")
     finally:
         await con.close()
+    wrk_proc.send_signal(signal.SIGINT)
+    out, _ = wrk_proc.communicate(timeout=30)
+    sent = _report("events persisted (send -> row)", out)
+    stored, seconds = count - before, last_change - started
+    result = Result(sent.name, stored / seconds, sent.p50_ms, sent.p99_ms, sent.errors)
+    return Row(result, 1, note=f"{stored} rows in {seconds:.1f}s; p50/p99 are the door's")
 
 
 async def route_exists(client: httpx.AsyncClient, path: str) -> bool:
@@ -394,14 +402,8 @@ async def measure(opts: argparse.Namespace, gw: str, ceiling: str, env: dict[str
 
         # End to end: N envelopes, then poll PostgreSQL until the last row is there.
         await drained(env["NATS_URL"], prefix)
-        con = await asyncpg.connect(env["DATABASE_URL"])
-        before = int(await con.fetchval("SELECT count(*) FROM ingest.error_events"))
-        await con.close()
         limited = script("sentry-n", sentry, fresh=True, limit=opts.events)
-        sent, started = wrk_limited("events persisted (send -> row)", gw, limited, c)
-        stored, seconds = await persisted(env["DATABASE_URL"], env["NATS_URL"], prefix, before, started)
-        e2e = Result(sent.name, stored / seconds, sent.p50_ms, sent.p99_ms, sent.errors)
-        rows.append(Row(e2e, 1, note=f"{stored} rows in {seconds:.1f}s; latency is the door's"))
+        rows.append(await end_to_end(gw, limited, c, opts.events, env, prefix))
 
         async with httpx.AsyncClient(base_url=gw, timeout=10) as client:
             has_otlp = await route_exists(client, "/v1/traces")
