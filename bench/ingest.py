@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import re
 import resource
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,7 @@ from _harness import (
 )
 
 ID_MARK = "e1d0" * 8  # stands for the event id in the envelope; the wrk script swaps in a fresh one
+SENTRY_AUTH = "Sentry sentry_version=7, sentry_client=sentry.python/2.75.0"
 SERVICE_DURABLES = ("SENTRY", "OTLP", "AGENT_LOGS", "ANALYTICS", "METRICS")
 
 
@@ -142,7 +144,7 @@ def sentry_envelope() -> bytes:
     def load_order(order_id: int, lines: list[dict[str, Any]]) -> float:
         sentry_sdk.set_tag("order.channel", "web")
         sentry_sdk.set_user({"id": "u-1842"})
-        return sum(line["price"] * line["qty"] for line in lines) / len(lines[order_id:])
+        return float(sum(line["price"] * line["qty"] for line in lines)) / len(lines[order_id:])
 
     try:
         load_order(3, [{"price": 9.5, "qty": 2}, {"price": 4.0, "qty": 1}])
@@ -219,23 +221,25 @@ async def create_dsns(addr: str, principal_key: bytes, org_id: str, count: int) 
         stub = svc_grpc.IngestServiceStub(channel)
         out = []
         for n in range(count):
-            reply = await stub.CreateDsn(svc.CreateDsnRequest(name=f"bench-{n}"), metadata=metadata, timeout=30)
+            reply = await stub.CreateDsn(
+                svc.CreateDsnRequest(name=f"bench-{n}"), metadata=metadata, timeout=30
+            )
             out.append((reply.dsn.public_key, int(reply.dsn.project_id)))
         return out
 
 
-async def drained(nats_url: str, prefix: str, timeout: float = 180.0) -> None:
+async def drained(nats_url: str, prefix: str, within: float = 180.0) -> None:
     """Wait until every bench durable on INGEST has nothing pending or unacknowledged."""
     client = await nats.connect(nats_url)
     try:
         js = client.jetstream()
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             mine = [c for c in await js.consumers_info("INGEST") if (c.name or "").startswith(prefix)]
             if all(c.num_pending == 0 and c.num_ack_pending == 0 for c in mine):
                 return
             await asyncio.sleep(0.2)
-        raise RuntimeError(f"the ingest consumers did not drain in {timeout}s")
+        raise RuntimeError(f"the ingest consumers did not drain in {within}s")
     finally:
         await client.close()
 
@@ -248,10 +252,8 @@ async def cleanup_nats(nats_url: str, prefix: str, ceiling_stream: str) -> None:
         for c in await js.consumers_info("INGEST"):
             if (c.name or "").startswith(prefix):
                 await js.delete_consumer("INGEST", c.name)
-        try:
+        with contextlib.suppress(nats.js.errors.NotFoundError):
             await js.delete_stream(ceiling_stream)
-        except nats.js.errors.NotFoundError:
-            pass
     finally:
         await client.close()
 
@@ -264,7 +266,9 @@ def _report(name: str, out: str) -> Result:
     return Result(name, float(sent), p50, p99, int(bad.group(1)) if bad else 0)
 
 
-async def end_to_end(url: str, script: Path, connections: int, events: int, env: dict[str, str], prefix: str) -> Row:
+async def end_to_end(
+    url: str, script: Path, connections: int, events: int, env: dict[str, str], prefix: str
+) -> Row:
     """Send ``events`` envelopes (the wrk thread stops itself after that many responses) and time from the
     first send until the last row is visible in ingest.error_events."""
     con = await asyncpg.connect(env["DATABASE_URL"])
@@ -273,7 +277,7 @@ async def end_to_end(url: str, script: Path, connections: int, events: int, env:
         args = ["wrk", "-t1", f"-c{connections}", "-d300s", "--latency", "-s", str(script), url]
         started = time.monotonic()
         # wrk's main thread sleeps for the whole -d even once its thread stopped: SIGINT ends it.
-        wrk_proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+        wrk_proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)  # noqa: ASYNC220
         count, last_change, stable_since = before, started, started
         while True:
             await asyncio.sleep(0.02)
@@ -317,7 +321,7 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("wrk is required: apt-get install -y wrk", file=sys.stderr)
         return 2
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by every process started below
     (ROOT / ".data").mkdir(exist_ok=True)
     urls = stack_env()
@@ -363,7 +367,9 @@ async def measure(opts: argparse.Namespace, gw: str, ceiling: str, env: dict[str
     from switchyard.grpckit.config import principal_key_from_env
 
     principal_key = principal_key_from_env(env["SWITCHYARD_PRINCIPAL_KEY"])
-    dsns = await create_dsns(f"127.0.0.1:{env['INGEST_GRPC_PORT']}", principal_key, str(uuid.uuid4()), opts.keys)
+    dsns = await create_dsns(
+        f"127.0.0.1:{env['INGEST_GRPC_PORT']}", principal_key, str(uuid.uuid4()), opts.keys
+    )
     rows: list[Row] = []
     skipped: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -391,7 +397,7 @@ async def measure(opts: argparse.Namespace, gw: str, ceiling: str, env: dict[str
             Target(
                 f"/api/{project}/envelope/",
                 {
-                    "X-Sentry-Auth": f"Sentry sentry_version=7, sentry_client=sentry.python/2.75.0, sentry_key={key}",
+                    "X-Sentry-Auth": f"{SENTRY_AUTH}, sentry_key={key}",
                     "Content-Type": "application/x-sentry-envelope",
                 },
                 envelope,
@@ -410,19 +416,24 @@ async def measure(opts: argparse.Namespace, gw: str, ceiling: str, env: dict[str
             has_posthog = await route_exists(client, "/batch/")
         if has_otlp:
             traces = body_file("traces", otlp_traces(opts.spans))
+            proto = {"Content-Type": "application/x-protobuf"}
             otlp = [
-                Target("/v1/traces", {"Authorization": f"Bearer {key}", "Content-Type": "application/x-protobuf"}, traces)
-                for key, _ in dsns
+                Target("/v1/traces", {"Authorization": f"Bearer {key}", **proto}, traces) for key, _ in dsns
             ]
             await door_and_ceiling(f"otlp /v1/traces, {opts.spans} spans", script("otlp", otlp), opts.spans)
         else:
             skipped.append("otlp: POST /v1/traces is not a gateway route on this branch yet")
         if has_posthog:
             posthog = [
-                Target("/batch/", {"Content-Type": "application/json"}, body_file(f"batch-{n}", posthog_batch(key, opts.batch)))
-                for n, (key, _) in enumerate(dsns)
+                Target(
+                    "/batch/",
+                    {"Content-Type": "application/json"},
+                    body_file(f"b{n}", posthog_batch(k, opts.batch)),
+                )
+                for n, (k, _) in enumerate(dsns)
             ]
-            await door_and_ceiling(f"posthog /batch/, {opts.batch} events", script("posthog", posthog), opts.batch)
+            name = f"posthog /batch/, {opts.batch} events"
+            await door_and_ceiling(name, script("posthog", posthog), opts.batch)
         else:
             skipped.append("posthog: POST /batch/ is not a gateway route on this branch yet")
     print_rows(opts, rows, skipped, len(dsns))
@@ -432,21 +443,24 @@ async def measure(opts: argparse.Namespace, gw: str, ceiling: str, env: dict[str
 def print_rows(opts: argparse.Namespace, rows: list[Row], skipped: list[str], keys: int) -> None:
     """The table: requests/s, items/s, p50, p99, errors and the ratio to the same body's ceiling."""
     print(
-        f"\ningest benchmark: wrk -t1 -c{opts.connections}, {opts.duration}s per scenario (after 2s warm-up), "
-        f"1 gateway + 1 ingest process, {keys} DSN keys (default limit 1000/s per key)"
+        f"\ningest benchmark: wrk -t1 -c{opts.connections}, {opts.duration}s per scenario (after 2s "
+        f"warm-up), 1 gateway + 1 ingest process, {keys} DSN keys (default limit 1000/s per key)"
     )
-    print(f"{'scenario':42} {'req/s':>8} {'items/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs ceiling':>10}")
+    heads = f"{'req/s':>8} {'items/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs ceiling':>10}"
+    print(f"{'scenario':42} {heads}")
     for row in rows:
         r = row.result
         ratio = f"{r.rps / row.ceiling.rps:10.1%}" if row.ceiling else f"{'':>10}"
         items = r.rps * row.items_per_request
         p50 = f"{r.p50_ms:7.2f}" if not math.isnan(r.p50_ms) else f"{'-':>7}"
-        print(f"{r.name:42} {r.rps:8.0f} {items:9.0f} {p50} {r.p99_ms:7.2f} {r.errors:6d} {ratio}" + (f"  ({row.note})" if row.note else ""))
+        note = f"  ({row.note})" if row.note else ""
+        print(f"{r.name:42} {r.rps:8.0f} {items:9.0f} {p50} {r.p99_ms:7.2f} {r.errors:6d} {ratio}{note}")
     for reason in skipped:
         print(f"skipped {reason}")
     print(
-        "notes: envelopes are uncompressed (a fresh event id each, so every one is stored); the consumers drain "
-        "between scenarios; the ceiling is bench/_ceiling.py (Litestar + nats-py publish, file stream, no auth)."
+        "notes: envelopes are uncompressed (a fresh event id each, so every one is stored); the consumers "
+        "drain between scenarios; the ceiling is bench/_ceiling.py (Litestar + nats-py publish, file "
+        "stream, no auth)."
     )
 
 
