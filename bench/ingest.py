@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import math
+import os
 import re
 import resource
 import shutil
@@ -74,6 +75,7 @@ class Row:
     items_per_request: int
     ceiling: Result | None = None
     note: str = ""
+    cpu_us: float = math.nan
 
 
 def lua_script(targets: list[Target], *, fresh_ids: bool, limit: int = 0) -> str:
@@ -258,6 +260,12 @@ async def cleanup_nats(nats_url: str, prefix: str, ceiling_stream: str) -> None:
         await client.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _report(name: str, out: str) -> Result:
     sent = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
@@ -267,14 +275,15 @@ def _report(name: str, out: str) -> Result:
 
 
 async def end_to_end(
-    url: str, script: Path, connections: int, events: int, env: dict[str, str], prefix: str
+    url: str, script: Path, connections: int, events: int, env: dict[str, str], prefix: str, consumer: int
 ) -> Row:
-    """Send ``events`` envelopes (the wrk thread stops itself after that many responses) and time from the
-    first send until the last row is visible in ingest.error_events."""
+    """Send ``events`` envelopes (the wrk thread stops itself after that many responses); the time from
+    first send until the last row is in ingest.error_events, and the ingest process's CPU per event."""
     con = await asyncpg.connect(env["DATABASE_URL"])
     try:
         before = int(await con.fetchval("SELECT count(*) FROM ingest.error_events"))
         args = ["wrk", "-t1", f"-c{connections}", "-d300s", "--latency", "-s", str(script), url]
+        cpu = cpu_seconds(consumer)
         started = time.monotonic()
         # wrk's main thread sleeps for the whole -d even once its thread stopped: SIGINT ends it.
         wrk_proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)  # noqa: ASYNC220
@@ -293,12 +302,14 @@ async def end_to_end(
                 raise RuntimeError("wrk ended before the events were stored")
     finally:
         await con.close()
+    consumer_cpu = cpu_seconds(consumer) - cpu
     wrk_proc.send_signal(signal.SIGINT)
     out, _ = wrk_proc.communicate(timeout=30)
     sent = _report("events persisted (send -> row)", out)
     stored, seconds = count - before, last_change - started
     result = Result(sent.name, stored / seconds, sent.p50_ms, sent.p99_ms, sent.errors)
-    return Row(result, 1, note=f"{stored} rows in {seconds:.1f}s; p50/p99 are the door's")
+    note = f"{stored} rows in {seconds:.1f}s; p50/p99 are the door's; CPU is the ingest process's per event"
+    return Row(result, 1, note=note, cpu_us=consumer_cpu / stored * 1e6)
 
 
 async def route_exists(client: httpx.AsyncClient, path: str) -> bool:
@@ -348,20 +359,24 @@ def run(opts: argparse.Namespace, urls: dict[str, str]) -> int:
     subprocess.run([PY, "-m", "switchyard.ingest", "migrate"], env=env, cwd=ROOT, check=True)
     try:
         with (
-            process([PY, "-m", "switchyard.ingest", "serve"], env, "ingest"),
-            process([PY, "-m", "switchyard.gateway"], env, "gateway"),
-            process([PY, str(ROOT / "bench" / "_ceiling.py")], env, "ceiling"),
+            process([PY, "-m", "switchyard.ingest", "serve"], env, "ingest") as ingest,
+            process([PY, "-m", "switchyard.gateway"], env, "gateway") as gateway,
+            process([PY, str(ROOT / "bench" / "_ceiling.py")], env, "ceiling") as top,
         ):
+            pids = {"ingest": ingest.pid, "gateway": gateway.pid, "ceiling": top.pid}
             gw = f"http://127.0.0.1:{ports['gateway']}"
             wait_port(ports["ingest"])
             wait_http(f"{gw}/livez")
             wait_port(ports["ceiling"])
-            return asyncio.run(measure(opts, gw, f"http://127.0.0.1:{ports['ceiling']}", env, prefix))
+            ceiling = f"http://127.0.0.1:{ports['ceiling']}"
+            return asyncio.run(measure(opts, gw, ceiling, env, prefix, pids))
     finally:
         asyncio.run(cleanup_nats(urls["NATS_URL"], prefix, env["BENCH_STREAM"]))
 
 
-async def measure(opts: argparse.Namespace, gw: str, ceiling: str, env: dict[str, str], prefix: str) -> int:
+async def measure(
+    opts: argparse.Namespace, gw: str, ceiling: str, env: dict[str, str], prefix: str, pids: dict[str, int]
+) -> int:
     """Every scenario, each after the consumers drained the previous one's backlog; prints the table."""
     d, c = opts.duration, opts.connections
     from switchyard.grpckit.config import principal_key_from_env
@@ -387,10 +402,16 @@ async def measure(opts: argparse.Namespace, gw: str, ceiling: str, env: dict[str
 
         async def door_and_ceiling(name: str, path: Path, items: int) -> None:
             await drained(env["NATS_URL"], prefix)
+            # CPU of the serving process over warm-up and run, per request (the warm-up ran at about
+            # the measured rate): the figure least moved by other load on the machine.
+            cpu = cpu_seconds(pids["gateway"])
             door = wrk_script(name, gw, path, d, c)
+            door_cpu = (cpu_seconds(pids["gateway"]) - cpu) / (door.rps * (d + 2)) * 1e6
+            cpu = cpu_seconds(pids["ceiling"])
             top = wrk_script(f"ceiling, {name}", ceiling, path, d, c)
-            rows.append(Row(door, items, top))
-            rows.append(Row(top, items))
+            top_cpu = (cpu_seconds(pids["ceiling"]) - cpu) / (top.rps * (d + 2)) * 1e6
+            rows.append(Row(door, items, top, cpu_us=door_cpu))
+            rows.append(Row(top, items, cpu_us=top_cpu))
 
         envelope = body_file("envelope", sentry_envelope())
         sentry = [
@@ -409,7 +430,7 @@ async def measure(opts: argparse.Namespace, gw: str, ceiling: str, env: dict[str
         # End to end: N envelopes, then poll PostgreSQL until the last row is there.
         await drained(env["NATS_URL"], prefix)
         limited = script("sentry-n", sentry, fresh=True, limit=opts.events)
-        rows.append(await end_to_end(gw, limited, c, opts.events, env, prefix))
+        rows.append(await end_to_end(gw, limited, c, opts.events, env, prefix, pids["ingest"]))
 
         async with httpx.AsyncClient(base_url=gw, timeout=10) as client:
             has_otlp = await route_exists(client, "/v1/traces")
@@ -446,7 +467,10 @@ def print_rows(opts: argparse.Namespace, rows: list[Row], skipped: list[str], ke
         f"\ningest benchmark: wrk -t1 -c{opts.connections}, {opts.duration}s per scenario (after 2s "
         f"warm-up), 1 gateway + 1 ingest process, {keys} DSN keys (default limit 1000/s per key)"
     )
-    heads = f"{'req/s':>8} {'items/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs ceiling':>10}"
+    heads = (
+        f"{'req/s':>8} {'items/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs ceiling':>10} "
+        f"{'CPU us/req':>10}"
+    )
     print(f"{'scenario':42} {heads}")
     for row in rows:
         r = row.result
@@ -454,7 +478,10 @@ def print_rows(opts: argparse.Namespace, rows: list[Row], skipped: list[str], ke
         items = r.rps * row.items_per_request
         p50 = f"{r.p50_ms:7.2f}" if not math.isnan(r.p50_ms) else f"{'-':>7}"
         note = f"  ({row.note})" if row.note else ""
-        print(f"{r.name:42} {r.rps:8.0f} {items:9.0f} {p50} {r.p99_ms:7.2f} {r.errors:6d} {ratio}{note}")
+        cpu = f"{row.cpu_us:10.0f}" if not math.isnan(row.cpu_us) else f"{'':>10}"
+        print(
+            f"{r.name:42} {r.rps:8.0f} {items:9.0f} {p50} {r.p99_ms:7.2f} {r.errors:6d} {ratio} {cpu}{note}"
+        )
     for reason in skipped:
         print(f"skipped {reason}")
     print(
