@@ -11,3 +11,8 @@ STREAM = "INGEST"
 SUBJECTS = ["ingest.>"]
 SENTRY_SUBJECT = "ingest.raw.sentry"
 DLQ_SUBJECT = "ingest.dlq"
+# OTLP exports, normalised to protobuf by the gateway (header Ingest-Kind: otlp-traces | otlp-logs).
+OTLP_SUBJECT = "ingest.raw.otlp"
+# Agent log batches come from the agents service's stream.
+AGENTS_STREAM = "AGENTS"
+AGENT_LOGS_SUBJECT = "agents.logs.received"

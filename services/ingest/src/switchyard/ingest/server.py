@@ -17,8 +17,11 @@ from switchyard.ingest.db.base import SCHEMA
 from switchyard.ingest.domain.common import Clock, utcnow
 from switchyard.ingest.domain.context import Deps
 from switchyard.ingest.domain.dsns.service import DsnService
+from switchyard.ingest.domain.telemetry.queries import TelemetryService
 from switchyard.ingest.events import STREAM, SUBJECTS
 from switchyard.ingest.rpc import SERVICE_NAME, IngestServicer, Services, add_to_server
+from switchyard.ingest.telemetry.consumer import TelemetryConsumer
+from switchyard.ingest.telemetry.wiring import telemetry_consumers
 
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 
@@ -32,11 +35,15 @@ class IngestServer(ServiceHandle):
         deps: The collaborators the domain services were built with.
         engine: The PostgreSQL engine (tests read raw rows through it).
         js: The JetStream context (tests publish and inspect the stream through it).
+        otlp: The OTLP export consumer (``stop()`` / ``start()`` pause and resume it).
+        agent_logs: The consumer of the agents' log batches.
     """
 
     deps: Deps
     engine: AsyncEngine
     js: nats.js.JetStreamContext
+    otlp: TelemetryConsumer
+    agent_logs: TelemetryConsumer
 
 
 async def migrate(settings: Settings) -> None:
@@ -74,9 +81,16 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     closers: list[Closer] = []
     try:
         deps, engine, js = await _build(settings, clock or utcnow, closers)
+        otlp, agent_logs = telemetry_consumers(js, deps, settings)
+        for consumer in (otlp, agent_logs):
+            if settings.consume:
+                consumer.start()
+            # Closers run in reverse: the consumers stop before NATS and PostgreSQL close.
+            closers.append(consumer.stop)
+        services = Services(dsns=DsnService(deps), telemetry=TelemetryService(deps))
         running = await start_server(
             name="ingest",
-            servicers=[(add_to_server, IngestServicer(Services(dsns=DsnService(deps))))],
+            servicers=[(add_to_server, IngestServicer(services))],
             service_names=[SERVICE_NAME],
             principal_key=settings.principal_key,
             host=settings.grpc_host,
@@ -85,4 +99,12 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     except BaseException:
         await close_all(closers[::-1], service="ingest")
         raise
-    return IngestServer(running=running, deps=deps, engine=engine, js=js, closers=closers[::-1])
+    return IngestServer(
+        running=running,
+        deps=deps,
+        engine=engine,
+        js=js,
+        otlp=otlp,
+        agent_logs=agent_logs,
+        closers=closers[::-1],
+    )

@@ -7,6 +7,7 @@ from typing import Any, TypeAlias
 
 import grpc
 from switchyard.ingest.domain.dsns.service import DsnService
+from switchyard.ingest.domain.telemetry.queries import TelemetryService
 
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
@@ -16,6 +17,7 @@ class Services:
     """The domain services one servicer calls."""
 
     dsns: DsnService
+    telemetry: TelemetryService
 
 
 class Base:
