@@ -68,6 +68,9 @@ class LogRow:
     service_name: str = ""
     app_id: str = ""
     server_id: str = ""
+    # Set when the line has an identity of its own (an exception event: its span and place in it), so a
+    # resent export stores it once; else the message id and position identify it.
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,13 @@ class SpanException:
     stacktrace: str
     occurred_at: datetime
     escaped: bool
+    # The event's place among the span's events: (trace_id, span_id, index) identifies it.
+    index: int = 0
+
+    @property
+    def event_id(self) -> str:
+        """A stable 32-hex id of this exception event (the error event id an SDK resend reproduces)."""
+        return hashlib.sha256(f"{self.trace_id}:{self.span_id}:{self.index}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,16 +140,16 @@ def normal_level(value: str) -> str:
     return name if name in LEVELS else "info"
 
 
-def dedupe_key(msg_id: str, position: int) -> str:
-    """The idempotency key of the ``position``-th record of a message."""
-    return hashlib.sha256(f"{msg_id}:{position}".encode()).hexdigest()
+def dedupe_key(msg_id: str, row: LogRow) -> str:
+    """The idempotency key of a log line: its own key, else its message id and position."""
+    return row.key or hashlib.sha256(f"{msg_id}:{row.position}".encode()).hexdigest()
 
 
 def span_exceptions(spans: list[SpanRow], received_at: datetime) -> list[SpanException]:
     """Every exception event of ``spans`` (semantic conventions: ``exception.type/message/stacktrace``)."""
     found: list[SpanException] = []
     for span in spans:
-        for event in span.events:
+        for index, event in enumerate(span.events):
             if event.get("name") != EXCEPTION_EVENT:
                 continue
             attrs = event.get("attributes") or {}
@@ -153,6 +163,7 @@ def span_exceptions(spans: list[SpanRow], received_at: datetime) -> list[SpanExc
                     stacktrace=text(attrs.get("exception.stacktrace")),
                     occurred_at=from_unix_nano(int(event.get("timeUnixNano") or 0), received_at),
                     escaped=attrs.get("exception.escaped") is True,
+                    index=index,
                 )
             )
     return found
@@ -175,4 +186,5 @@ def exception_log(exc: SpanException, position: int) -> LogRow:
         trace_id=exc.trace_id,
         span_id=exc.span_id,
         service_name=exc.service_name,
+        key=f"exception:{exc.event_id}",
     )

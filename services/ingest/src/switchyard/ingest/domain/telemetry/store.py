@@ -64,7 +64,7 @@ def _span_rows(batches: Sequence[Batch], now: datetime) -> list[dict[str, Any]]:
 
 def _log_rows(batches: Sequence[Batch], now: datetime) -> list[dict[str, Any]]:
     rows = {
-        (b.org_id, dedupe_key(b.msg_id, r.position)): {
+        (b.org_id, dedupe_key(b.msg_id, r)): {
             "org_id": b.org_id,
             "app_id": r.app_id or b.app_id,
             "server_id": r.server_id,
@@ -77,7 +77,7 @@ def _log_rows(batches: Sequence[Batch], now: datetime) -> list[dict[str, Any]]:
             "trace_id": r.trace_id,
             "span_id": r.span_id,
             "service_name": r.service_name,
-            "dedupe_key": dedupe_key(b.msg_id, r.position),
+            "dedupe_key": dedupe_key(b.msg_id, r),
             "received_at": now,
         }
         for b in batches
