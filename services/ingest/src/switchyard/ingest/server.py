@@ -13,10 +13,13 @@ from switchyard.db.migrations import upgrade
 from switchyard.grpckit.handle import Closer, ServiceHandle, close_all
 from switchyard.grpckit.server import start_server
 from switchyard.ingest.config import Settings
+from switchyard.ingest.consumer import SentryConsumer
 from switchyard.ingest.db.base import SCHEMA
 from switchyard.ingest.domain.common import Clock, utcnow
 from switchyard.ingest.domain.context import Deps
 from switchyard.ingest.domain.dsns.service import DsnService
+from switchyard.ingest.domain.errors.groups import GroupService
+from switchyard.ingest.domain.sourcemaps.service import SourceMapService
 from switchyard.ingest.domain.telemetry.queries import TelemetryService
 from switchyard.ingest.events import STREAM, SUBJECTS
 from switchyard.ingest.rpc import SERVICE_NAME, IngestServicer, Services, add_to_server
@@ -35,13 +38,15 @@ class IngestServer(ServiceHandle):
         deps: The collaborators the domain services were built with.
         engine: The PostgreSQL engine (tests read raw rows through it).
         js: The JetStream context (tests publish and inspect the stream through it).
-        otlp: The OTLP export consumer (``stop()`` / ``start()`` pause and resume it).
+        sentry: The Sentry payload consumer (``stop()`` / ``start()`` pause and resume it).
+        otlp: The OTLP export consumer (likewise).
         agent_logs: The consumer of the agents' log batches.
     """
 
     deps: Deps
     engine: AsyncEngine
     js: nats.js.JetStreamContext
+    sentry: SentryConsumer
     otlp: TelemetryConsumer
     agent_logs: TelemetryConsumer
 
@@ -67,6 +72,15 @@ async def _build(
     return deps, engine, js
 
 
+def _services(deps: Deps, settings: Settings) -> Services:
+    return Services(
+        dsns=DsnService(deps),
+        groups=GroupService(deps),
+        source_maps=SourceMapService(deps, max_bytes=settings.sourcemap_max_bytes),
+        telemetry=TelemetryService(deps),
+    )
+
+
 async def start(settings: Settings, *, port: int | None = None, clock: Clock | None = None) -> IngestServer:
     """Start the consumers and serve gRPC.
 
@@ -81,16 +95,25 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     closers: list[Closer] = []
     try:
         deps, engine, js = await _build(settings, clock or utcnow, closers)
+        sentry = SentryConsumer(
+            js,
+            deps.sessions,
+            clock=deps.clock,
+            durable=settings.sentry_durable,
+            batch_size=settings.batch_size,
+        )
+        if settings.consume:
+            sentry.start()
+        # Closers run in reverse: the consumer stops before NATS and PostgreSQL close.
+        closers.append(sentry.stop)
         otlp, agent_logs = telemetry_consumers(js, deps, settings)
         for consumer in (otlp, agent_logs):
             if settings.consume:
                 consumer.start()
-            # Closers run in reverse: the consumers stop before NATS and PostgreSQL close.
             closers.append(consumer.stop)
-        services = Services(dsns=DsnService(deps), telemetry=TelemetryService(deps))
         running = await start_server(
             name="ingest",
-            servicers=[(add_to_server, IngestServicer(services))],
+            servicers=[(add_to_server, IngestServicer(_services(deps, settings)))],
             service_names=[SERVICE_NAME],
             principal_key=settings.principal_key,
             host=settings.grpc_host,
@@ -104,6 +127,7 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
         deps=deps,
         engine=engine,
         js=js,
+        sentry=sentry,
         otlp=otlp,
         agent_logs=agent_logs,
         closers=closers[::-1],

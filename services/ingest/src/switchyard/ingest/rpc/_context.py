@@ -7,6 +7,8 @@ from typing import Any, TypeAlias
 
 import grpc
 from switchyard.ingest.domain.dsns.service import DsnService
+from switchyard.ingest.domain.errors.groups import GroupService
+from switchyard.ingest.domain.sourcemaps.service import SourceMapService
 from switchyard.ingest.domain.telemetry.queries import TelemetryService
 
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
@@ -17,6 +19,8 @@ class Services:
     """The domain services one servicer calls."""
 
     dsns: DsnService
+    groups: GroupService
+    source_maps: SourceMapService
     telemetry: TelemetryService
 
 
