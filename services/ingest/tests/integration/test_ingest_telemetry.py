@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import uuid
 
 import grpc
@@ -13,6 +14,7 @@ from agent.v1 import agent_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from switchyard.bus import ensure_stream
+from switchyard.ingest.v1 import ingest_service_pb2 as svc
 from switchyard.ingest.v1 import telemetry_pb2 as pb
 
 from services.ingest.tests.integration._telemetry import (
@@ -28,6 +30,14 @@ from services.ingest.tests.integration._telemetry import (
 
 pytestmark = pytest.mark.integration
 
+STACK = """Traceback (most recent call last):
+  File "/usr/lib/python3.12/site-packages/web/app.py", line 10, in handler
+    return view()
+  File "/srv/shop/cart.py", line 31, in add_item
+    raise ValueError("bad cart 42")
+ValueError: bad cart 42
+"""
+
 
 async def _publish(ingest, subject: str, body: bytes, hdrs: dict[str, str]) -> None:
     await ingest.server.js.publish(subject, body, headers=hdrs)
@@ -35,16 +45,22 @@ async def _publish(ingest, subject: str, body: bytes, hdrs: dict[str, str]) -> N
 
 async def test_spans_are_stored_once_and_found_by_service_operation_and_trace_id(ingest) -> None:
     org, other = ingest.new_org(), ingest.new_org()
+    # A project id no DSN of this run has (groups are unique per project and fingerprint).
+    project = 10**12 + secrets.randbelow(10**12)
     trace = os.urandom(16)
     root = span(trace, "checkout")
     error = Span.Event(
         name="exception",
         time_unix_nano=root.start_time_unix_nano,
-        attributes=[kv("exception.type", "ValueError"), kv("exception.message", "bad cart")],
+        attributes=[
+            kv("exception.type", "ValueError"),
+            kv("exception.message", "bad cart 42"),
+            kv("exception.stacktrace", STACK),
+        ],
     )
     child = span(trace, "charge", parent=root.span_id, events=[error])
     body = traces("shop", [root, child])
-    hdrs = headers(org, "otlp-traces", app="11111111-1111-1111-1111-111111111111")
+    hdrs = headers(org, "otlp-traces", app="11111111-1111-1111-1111-111111111111", project=project)
     await _publish(ingest, "ingest.raw.otlp", body, hdrs)
     # The same export again under another message id (an SDK retry), then a sentinel: the consumer goes in
     # stream order, so once the sentinel is stored, both copies have been processed.
@@ -86,9 +102,25 @@ async def test_spans_are_stored_once_and_found_by_service_operation_and_trace_id
     )
     assert list(none.traces) == []
 
-    # The exception event left an error line next to its trace.
-    errors = await eventually(lambda: _records(ingest, org, pb.SearchLogsRequest(level="error")))
-    assert [(r.body, r.trace_id) for r in errors] == [("ValueError: bad cart", trace.hex())]
+    # The exception event (sent twice) is one error event of the DSN's project, in a Sentry-style group.
+    groups = (
+        await ingest.call(
+            "ListErrorGroups", svc.ListErrorGroupsRequest(project_id=project), ingest.member(org)
+        )
+    ).groups
+    assert [(g.title, g.culprit, g.event_count) for g in groups] == [
+        ("ValueError: bad cart 42", "/srv/shop/cart.py in add_item", 1)
+    ]
+    group = await ingest.call(
+        "GetErrorGroup", svc.GetErrorGroupRequest(group_id=groups[0].id), ingest.member(org)
+    )
+    frames = group.latest_event.exceptions[0].frames
+    assert [(f.function, f.lineno, f.in_app) for f in frames] == [
+        ("handler", 10, False),
+        ("add_item", 31, True),
+    ]
+    assert frames[1].context_line == 'raise ValueError("bad cart 42")'
+    assert json.loads(group.latest_event.tags_json)["trace_id"] == trace.hex()
 
     foreign = await ingest.fails("GetTrace", pb.GetTraceRequest(trace_id=trace.hex()), ingest.member(other))
     assert foreign.code() == grpc.StatusCode.NOT_FOUND

@@ -20,7 +20,6 @@ from switchyard.ingest.domain.telemetry.records import (
     Batch,
     LogRow,
     SpanRow,
-    exception_log,
     from_unix_nano,
     level_of,
     span_exceptions,
@@ -183,7 +182,7 @@ def decode_message(*, msg_id: str, headers: Mapping[str, str], body: bytes, now:
     kind = headers.get(KIND_HEADER, "")
     if kind == KIND_TRACES:
         spans = decode_spans(body)
-        logs = [exception_log(e, i) for i, e in enumerate(span_exceptions(spans, received_at))]
+        exceptions = span_exceptions(spans, received_at)
         return Batch(
             msg_id=msg_id,
             org_id=org,
@@ -191,7 +190,7 @@ def decode_message(*, msg_id: str, headers: Mapping[str, str], body: bytes, now:
             project_id=project,
             app_id=app,
             spans=spans,
-            logs=logs,
+            exceptions=exceptions,
         )
     if kind == KIND_LOGS:
         logs = decode_logs(body, received_at)

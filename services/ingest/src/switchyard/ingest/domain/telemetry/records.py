@@ -90,6 +90,8 @@ class SpanException:
     escaped: bool
     # The event's place among the span's events: (trace_id, span_id, index) identifies it.
     index: int = 0
+    # The span's resource attributes (service.version, deployment.environment, telemetry.sdk.language).
+    resource: dict[str, Any] = field(default_factory=dict)
 
     @property
     def event_id(self) -> str:
@@ -108,6 +110,8 @@ class Batch:
     app_id: str = ""
     spans: list[SpanRow] = field(default_factory=list)
     logs: list[LogRow] = field(default_factory=list)
+    # Exception span events, stored as error events of the DSN's project.
+    exceptions: list[SpanException] = field(default_factory=list)
 
 
 def text(value: object, limit: int = TEXT_MAX) -> str:
@@ -164,27 +168,7 @@ def span_exceptions(spans: list[SpanRow], received_at: datetime) -> list[SpanExc
                     occurred_at=from_unix_nano(int(event.get("timeUnixNano") or 0), received_at),
                     escaped=attrs.get("exception.escaped") is True,
                     index=index,
+                    resource=span.resource,
                 )
             )
     return found
-
-
-def exception_log(exc: SpanException, position: int) -> LogRow:
-    """The error log line an exception event also leaves in the log store (searchable next to its trace)."""
-    body = f"{exc.type}: {exc.message}" if exc.message else exc.type
-    return LogRow(
-        position=position,
-        ts=exc.occurred_at,
-        level="error",
-        severity_number=17,
-        body=body,
-        attributes={
-            "exception.type": exc.type,
-            "exception.message": exc.message,
-            "exception.stacktrace": exc.stacktrace,
-        },
-        trace_id=exc.trace_id,
-        span_id=exc.span_id,
-        service_name=exc.service_name,
-        key=f"exception:{exc.event_id}",
-    )

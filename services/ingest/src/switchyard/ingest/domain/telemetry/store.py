@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from switchyard.ingest.db.models import LogRecord, Span
+from switchyard.ingest.domain.errors.store import Parsed, store_batch
+from switchyard.ingest.domain.telemetry.errors import canonical_of
 from switchyard.ingest.domain.telemetry.records import Batch, dedupe_key
 
 # PostgreSQL takes at most 32767 bind parameters per statement; 19 columns x 500 rows stays well under.
@@ -27,6 +29,7 @@ class Stored:
 
     spans: int
     logs: int
+    errors: int = 0
 
 
 def _chunks(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
@@ -99,4 +102,17 @@ async def store_telemetry(session: AsyncSession, batches: Sequence[Batch], *, no
             insert(LogRecord).values(list(chunk)).on_conflict_do_nothing().returning(LogRecord.id)
         )
         logs += len(result.all())
-    return Stored(spans=spans, logs=logs)
+    # Exception span events join the Sentry side's error groups (event ids derive from the span event, so
+    # a resent export adds no event).
+    parsed = [
+        Parsed(
+            msg_id=f"otlp:{b.msg_id}",
+            org_id=b.org_id,
+            project_id=b.project_id,
+            errors=[canonical_of(e) for e in b.exceptions],
+        )
+        for b in batches
+        if b.exceptions and b.project_id > 0
+    ]
+    errors = (await store_batch(session, parsed, now=now)).events if parsed else 0
+    return Stored(spans=spans, logs=logs, errors=errors)
