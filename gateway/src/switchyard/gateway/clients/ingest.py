@@ -8,6 +8,7 @@ from switchyard.grpckit.client import call_metadata
 from switchyard.grpckit.principal import Principal, PrincipalSigner
 from switchyard.ingest.v1 import ingest_service_pb2 as pb
 from switchyard.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
+from switchyard.ingest.v1 import telemetry_pb2 as tpb
 
 if TYPE_CHECKING:
     import grpc
@@ -100,4 +101,30 @@ class IngestClient:
     ) -> pb.DeleteSourceMapResponse:
         """Deletes a source map."""
         result: pb.DeleteSourceMapResponse = await self._call("DeleteSourceMap", request, principal)
+        return result
+
+    async def list_trace_services(
+        self, principal: Principal, request: tpb.ListTraceServicesRequest
+    ) -> tpb.ListTraceServicesResponse:
+        """The service names of the org's spans."""
+        result: tpb.ListTraceServicesResponse = await self._call("ListTraceServices", request, principal)
+        return result
+
+    async def search_traces(
+        self, principal: Principal, request: tpb.SearchTracesRequest
+    ) -> tpb.SearchTracesResponse:
+        """The org's most recent traces of a service (and operation)."""
+        result: tpb.SearchTracesResponse = await self._call("SearchTraces", request, principal)
+        return result
+
+    async def get_trace(self, principal: Principal, request: tpb.GetTraceRequest) -> tpb.GetTraceResponse:
+        """One trace; NOT_FOUND when the org has none with that id."""
+        result: tpb.GetTraceResponse = await self._call("GetTrace", request, principal)
+        return result
+
+    async def search_logs(
+        self, principal: Principal, request: tpb.SearchLogsRequest
+    ) -> tpb.SearchLogsResponse:
+        """One page of the org's log lines, newest first."""
+        result: tpb.SearchLogsResponse = await self._call("SearchLogs", request, principal)
         return result

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from switchyard.ingest.db.models import LogRecord, Span
+from switchyard.ingest.db.models import Dsn, LogRecord, Span
 from switchyard.ingest.domain.errors.store import Parsed, store_batch
 from switchyard.ingest.domain.telemetry.errors import canonical_of
 from switchyard.ingest.domain.telemetry.records import Batch, dedupe_key
@@ -37,12 +38,12 @@ def _chunks(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]
         yield rows[start : start + CHUNK]
 
 
-def _span_rows(batches: Sequence[Batch], now: datetime) -> list[dict[str, Any]]:
+def _span_rows(batches: Sequence[Batch], now: datetime, apps: dict[int, str]) -> list[dict[str, Any]]:
     rows = {
         (b.org_id, s.trace_id, s.span_id): {
             "org_id": b.org_id,
             "project_id": b.project_id,
-            "app_id": b.app_id,
+            "app_id": b.app_id or apps.get(b.project_id, ""),
             "trace_id": s.trace_id,
             "span_id": s.span_id,
             "parent_span_id": s.parent_span_id,
@@ -65,11 +66,11 @@ def _span_rows(batches: Sequence[Batch], now: datetime) -> list[dict[str, Any]]:
     return [rows[k] for k in sorted(rows)]
 
 
-def _log_rows(batches: Sequence[Batch], now: datetime) -> list[dict[str, Any]]:
+def _log_rows(batches: Sequence[Batch], now: datetime, apps: dict[int, str]) -> list[dict[str, Any]]:
     rows = {
         (b.org_id, dedupe_key(b.msg_id, r)): {
             "org_id": b.org_id,
-            "app_id": r.app_id or b.app_id,
+            "app_id": r.app_id or b.app_id or apps.get(b.project_id, ""),
             "server_id": r.server_id,
             "source": b.source,
             "ts": r.ts,
@@ -89,15 +90,25 @@ def _log_rows(batches: Sequence[Batch], now: datetime) -> list[dict[str, Any]]:
     return [rows[k] for k in sorted(rows)]
 
 
+async def _apps(session: AsyncSession, batches: Sequence[Batch]) -> dict[int, str]:
+    # The app of each sending DSN (the gateway only knows the key's project; the DSN row knows its app).
+    projects = sorted({b.project_id for b in batches if not b.app_id and b.project_id > 0})
+    if not projects:
+        return {}
+    rows = await session.execute(select(Dsn.project_id, Dsn.app_id).where(Dsn.project_id.in_(projects)))
+    return {row.project_id: row.app_id for row in rows}
+
+
 async def store_telemetry(session: AsyncSession, batches: Sequence[Batch], *, now: datetime) -> Stored:
     """Write the spans and log lines of ``batches``; rows already stored are skipped."""
     spans = logs = 0
-    for chunk in _chunks(_span_rows(batches, now)):
+    apps = await _apps(session, batches)
+    for chunk in _chunks(_span_rows(batches, now, apps)):
         result = await session.execute(
             insert(Span).values(list(chunk)).on_conflict_do_nothing().returning(Span.id)
         )
         spans += len(result.all())
-    for chunk in _chunks(_log_rows(batches, now)):
+    for chunk in _chunks(_log_rows(batches, now, apps)):
         result = await session.execute(
             insert(LogRecord).values(list(chunk)).on_conflict_do_nothing().returning(LogRecord.id)
         )
