@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, func, or_, select, text
 from sqlalchemy.exc import DBAPIError
 from switchyard.grpckit.errors import InvalidArgument, NotFound
 from switchyard.grpckit.principal import Principal
-from switchyard.ingest.db.models import LogRecord, Span
+from switchyard.ingest.db.models import Dsn, LogRecord, Span
 from switchyard.ingest.domain.access import reader_org
 from switchyard.ingest.domain.common import limit_of
 from switchyard.ingest.domain.context import Deps
@@ -184,10 +184,16 @@ class TelemetryService:
         return TraceView(trace_id=tid, spans=spans)
 
     async def search_logs(self, *, principal: Principal, flt: LogFilter) -> LogPage:
-        """One page of the org's log lines matching ``flt``, newest first."""
+        """One page of the org's log lines matching ``flt``, newest first.
+
+        An app filter must name an app the org knows (a DSN of the org reports for it, or a stored line
+        carries it): another org's app is NOT_FOUND, not an empty page.
+        """
         org = reader_org(principal)
         size = limit_of(flt.limit, default=100, maximum=1000)
         stmt = _log_select(org, flt).order_by(LogRecord.ts.desc(), LogRecord.id.desc()).limit(size + 1)
+        if flt.app_id.strip():
+            await self._require_app(org, flt.app_id.strip())
         async with self._deps.sessions() as session, session.begin():
             await session.execute(text(f"SET LOCAL statement_timeout = {SEARCH_TIMEOUT_MS}"))
             try:
@@ -206,3 +212,10 @@ class TelemetryService:
         if len(records) > size:
             return LogPage(records=records[:size], next_cursor=encode_cursor(records[size - 1]))
         return LogPage(records=records, next_cursor="")
+
+    async def _require_app(self, org: str, app_id: str) -> None:
+        known = select(Dsn.id).where(Dsn.org_id == org, Dsn.app_id == app_id).exists()
+        logged = select(LogRecord.id).where(LogRecord.org_id == org, LogRecord.app_id == app_id).exists()
+        async with self._deps.reads() as session:
+            if not await session.scalar(select(or_(known, logged))):
+                raise NotFound("app not found")
