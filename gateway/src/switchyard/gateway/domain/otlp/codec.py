@@ -137,7 +137,7 @@ def parse_export(signal: str, media: str, body: bytes) -> Export:
         try:
             message.ParseFromString(body)
         except DecodeError as exc:
-            raise OtlpError(400, f"body is not a protobuf Export{signal.capitalize()}ServiceRequest") from exc
+            raise OtlpError(400, f"body is not a protobuf {message.DESCRIPTOR.name}") from exc
     checked = _check_spans if isinstance(message, ExportTraceServiceRequest) else _count_logs
     items = checked(message)  # type: ignore[arg-type]
     return Export(payload=message.SerializeToString(), items=items)
