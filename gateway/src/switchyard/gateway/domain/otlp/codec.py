@@ -163,4 +163,5 @@ def error_body(error: OtlpError, media: str) -> bytes:
         status.details.add().Pack(detail)
     if media == JSON:
         return json.dumps({"error": error.message, "code": status.code, "message": error.message}).encode()
-    return status.SerializeToString()
+    encoded: bytes = status.SerializeToString()
+    return encoded

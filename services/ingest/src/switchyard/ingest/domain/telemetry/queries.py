@@ -99,7 +99,7 @@ def _regex(value: str) -> str:
     return value
 
 
-def _log_select(org: str, flt: LogFilter) -> Select[tuple[LogRecord]]:
+def _log_select(org: str, flt: LogFilter) -> Select[LogRecord]:
     stmt = select(LogRecord).where(LogRecord.org_id == org)
     if flt.app_id.strip():
         if len(flt.app_id.strip()) > ID_MAX:
