@@ -206,6 +206,8 @@ async def ingest_server(api_database_url: str, redis_url: str, nats_url: str, pr
         nats_url=nats_url,
         principal_key=principal_key,
         sentry_durable=f"ingest.sentry-api-{uuid.uuid4().hex[:8]}",
+        otlp_durable=f"ingest.otlp-api-{uuid.uuid4().hex[:8]}",
+        agent_logs_durable=f"ingest.agent-logs-api-{uuid.uuid4().hex[:8]}",
     )
     await server.migrate(settings)
     running = await server.start(settings, port=0)

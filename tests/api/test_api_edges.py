@@ -152,6 +152,11 @@ EXPECTED_OPERATIONS = {
     ("GET", "/health"): "Health",
     ("GET", "/readyz"): "Ready",
     ("GET", "/api/version"): "GetVersion",
+    ("GET", "/api/traces/services"): "listTraceServices",
+    ("GET", "/api/traces"): "searchTraces",
+    ("GET", "/api/traces/{traceId}"): "getTrace",
+    ("GET", "/api/apps/{appId}/logs"): "searchAppLogs",
+    ("GET", "/api/logs"): "searchLogs",
 }
 
 

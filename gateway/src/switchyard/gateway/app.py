@@ -37,6 +37,7 @@ from switchyard.gateway.domain.messages import controllers as messages
 from switchyard.gateway.domain.mutations import controllers as mutations
 from switchyard.gateway.domain.oauth import controllers as oauth
 from switchyard.gateway.domain.org_keys import controllers as org_keys
+from switchyard.gateway.domain.otlp import queries as telemetry_queries
 from switchyard.gateway.domain.public import controllers as public
 from switchyard.gateway.domain.recovery import controllers as recovery
 from switchyard.gateway.domain.routing import controllers as routing
@@ -80,6 +81,7 @@ ROUTES: list[Any] = [
     *system.ROUTES,
     *health.ROUTES,
     *server_operator.ROUTES,
+    *telemetry_queries.ROUTES,
 ]
 
 
