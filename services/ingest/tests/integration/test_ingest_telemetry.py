@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import uuid
 
 import grpc
@@ -45,8 +44,8 @@ async def _publish(ingest, subject: str, body: bytes, hdrs: dict[str, str]) -> N
 
 async def test_spans_are_stored_once_and_found_by_service_operation_and_trace_id(ingest) -> None:
     org, other = ingest.new_org(), ingest.new_org()
-    # A project id no DSN of this run has (groups are unique per project and fingerprint).
-    project = 10**12 + secrets.randbelow(10**12)
+    dsn = (await ingest.call("CreateDsn", svc.CreateDsnRequest(name="otel"), ingest.owner(org))).dsn
+    project = dsn.project_id
     trace = os.urandom(16)
     root = span(trace, "checkout")
     error = Span.Event(

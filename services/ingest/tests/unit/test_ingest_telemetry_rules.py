@@ -106,3 +106,10 @@ def test_trace_ids_and_cursors_are_validated() -> None:
         trace_id_of("abc")
     with pytest.raises(InvalidArgument, match="cursor"):
         decode_cursor("bm9wZQ")
+
+
+def test_a_frame_without_source_has_no_context_line() -> None:
+    (frame,) = python_frames(
+        'Traceback (most recent call last):\n  File "<stdin>", line 1, in <module>\nKeyError: 1\n'
+    )
+    assert (frame.filename, frame.context_line, frame.in_app) == ("<stdin>", "", True)

@@ -36,14 +36,16 @@ def python_frames(stacktrace: str) -> tuple[Frame, ...]:
         if not match:
             continue
         filename = match["file"]
-        following = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        # The source line, when the traceback has one, is indented under its frame.
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        source = following.strip() if following.startswith("    ") and not _PY_FRAME.match(following) else ""
         frames.append(
             Frame(
                 filename=text(filename, 500),
                 function=text(match["func"].strip(), 500),
                 lineno=min(int(match["line"]), 2**31 - 1),
                 in_app=not any(mark in filename for mark in _LIBRARY),
-                context_line="" if _PY_FRAME.match(following) else text(following, 500),
+                context_line=text(source, 500),
             )
         )
     return tuple(frames[-FRAMES_MAX:])

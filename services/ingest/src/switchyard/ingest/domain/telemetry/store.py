@@ -90,19 +90,24 @@ def _log_rows(batches: Sequence[Batch], now: datetime, apps: dict[int, str]) -> 
     return [rows[k] for k in sorted(rows)]
 
 
-async def _apps(session: AsyncSession, batches: Sequence[Batch]) -> dict[int, str]:
-    # The app of each sending DSN (the gateway only knows the key's project; the DSN row knows its app).
-    projects = sorted({b.project_id for b in batches if not b.app_id and b.project_id > 0})
+async def _dsns(session: AsyncSession, batches: Sequence[Batch]) -> dict[int, tuple[str, str]]:
+    # The org and app of each sending DSN (the gateway only knows the key's project; the DSN row knows its
+    # app). A project whose DSN is gone, or is another org's, gets no error events: group keys are per
+    # project, so only the project's own org may add to its groups.
+    projects = sorted({b.project_id for b in batches if b.project_id > 0})
     if not projects:
         return {}
-    rows = await session.execute(select(Dsn.project_id, Dsn.app_id).where(Dsn.project_id.in_(projects)))
-    return {row.project_id: row.app_id for row in rows}
+    rows = await session.execute(
+        select(Dsn.project_id, Dsn.org_id, Dsn.app_id).where(Dsn.project_id.in_(projects))
+    )
+    return {row.project_id: (row.org_id, row.app_id) for row in rows}
 
 
 async def store_telemetry(session: AsyncSession, batches: Sequence[Batch], *, now: datetime) -> Stored:
     """Write the spans and log lines of ``batches``; rows already stored are skipped."""
     spans = logs = 0
-    apps = await _apps(session, batches)
+    dsns = await _dsns(session, batches)
+    apps = {project: app for project, (_, app) in dsns.items()}
     for chunk in _chunks(_span_rows(batches, now, apps)):
         result = await session.execute(
             insert(Span).values(list(chunk)).on_conflict_do_nothing().returning(Span.id)
@@ -123,7 +128,7 @@ async def store_telemetry(session: AsyncSession, batches: Sequence[Batch], *, no
             errors=[canonical_of(e) for e in b.exceptions],
         )
         for b in batches
-        if b.exceptions and b.project_id > 0
+        if b.exceptions and dsns.get(b.project_id, ("", ""))[0] == b.org_id
     ]
     errors = (await store_batch(session, parsed, now=now)).events if parsed else 0
     return Stored(spans=spans, logs=logs, errors=errors)
