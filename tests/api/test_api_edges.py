@@ -157,6 +157,8 @@ EXPECTED_OPERATIONS = {
     ("GET", "/api/traces/{traceId}"): "getTrace",
     ("GET", "/api/apps/{appId}/logs"): "searchAppLogs",
     ("GET", "/api/logs"): "searchLogs",
+    ("POST", "/v1/traces"): "otlpTraces",
+    ("POST", "/v1/logs"): "otlpLogs",
 }
 
 

@@ -39,6 +39,7 @@ from switchyard.gateway.domain.messages import controllers as messages
 from switchyard.gateway.domain.mutations import controllers as mutations
 from switchyard.gateway.domain.oauth import controllers as oauth
 from switchyard.gateway.domain.org_keys import controllers as org_keys
+from switchyard.gateway.domain.otlp import controllers as otlp_door
 from switchyard.gateway.domain.otlp import queries as telemetry_queries
 from switchyard.gateway.domain.public import controllers as public
 from switchyard.gateway.domain.recovery import controllers as recovery
@@ -85,6 +86,7 @@ ROUTES: list[Any] = [
     *server_operator.ROUTES,
     *INGEST_ROUTES,
     *telemetry_queries.ROUTES,
+    *otlp_door.ROUTES,
 ]
 
 

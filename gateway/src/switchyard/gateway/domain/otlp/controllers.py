@@ -9,22 +9,17 @@ spec requires (a JSON one also carries our ``error`` field).
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency
-from switchyard.gateway.clients.ingest_door import DsnKey
 from switchyard.gateway.domain.ingest import door
 from switchyard.gateway.domain.otlp import codec
 from switchyard.gateway.errors import GatewayError
 from switchyard.gateway.state import Gateway
-from switchyard.obs import get_logger
 
 OTLP_SUBJECT = "ingest.raw.otlp"
 TAGS = ["OTLP ingest"]
-_log = get_logger(__name__)
 _DOOR = (
     "Authenticated by `Authorization: Bearer <DSN public key>` (401 when missing or unknown). Body: "
     "`application/x-protobuf` or `application/json` (OTLP/JSON: hex ids, integer enums; other types 415), "
@@ -33,21 +28,6 @@ _DOOR = (
     "Success is 200 with the empty response message in the request's encoding, sent only once the export "
     "is stored in JetStream (503 when it cannot be). Errors are google.rpc.Status messages."
 )
-
-
-async def _publish(gateway: Gateway, key: DsnKey, signal: str, payload: bytes) -> None:
-    headers = {
-        "Ingest-Org-Id": key.org_id,
-        "Ingest-Project-Id": str(key.project_id),
-        "Ingest-Dsn-Id": key.dsn_id,
-        "Ingest-Kind": f"otlp-{signal}",
-        "Ingest-Received-At": datetime.now(UTC).isoformat(),
-    }
-    try:
-        await gateway.ingest_bus.publish(OTLP_SUBJECT, payload, msg_id=uuid.uuid4().hex, headers=headers)
-    except Exception as exc:
-        _log.warning("otlp publish failed", error=type(exc).__name__)
-        raise codec.OtlpError(503, "ingest unavailable") from exc
 
 
 def _failure(error: codec.OtlpError, media: str) -> Response[bytes]:
@@ -67,7 +47,9 @@ async def export(request: Request[Any, Any, Any], gateway: Gateway, signal: str)
         body = await door.read_decoded(request, gateway)
         parsed = codec.parse_export(signal, media, body)
         if parsed.items:
-            await _publish(gateway, key, signal, parsed.payload)
+            await door.publish(
+                gateway, key, parsed.payload, kind=f"otlp-{signal}", event_id="", subject=OTLP_SUBJECT
+            )
     except GatewayError as exc:
         return _failure(codec.OtlpError(exc.status, exc.message), media)
     except codec.OtlpError as exc:
