@@ -23,8 +23,7 @@ from switchyard.ingest.domain.sourcemaps.service import SourceMapService
 from switchyard.ingest.domain.telemetry.queries import TelemetryService
 from switchyard.ingest.events import STREAM, SUBJECTS
 from switchyard.ingest.rpc import SERVICE_NAME, IngestServicer, Services, add_to_server
-from switchyard.ingest.telemetry.consumer import TelemetryConsumer
-from switchyard.ingest.telemetry.wiring import telemetry_consumers
+from switchyard.ingest.telemetry.wiring import TelemetryConsumer, telemetry_consumers
 
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 

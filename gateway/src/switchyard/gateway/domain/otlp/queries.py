@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from litestar import Controller, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 from switchyard.gateway.auth.deps import TENANT
 from switchyard.gateway.domain.otlp.views import LogPage, jaeger_trace, log_line
@@ -51,20 +51,34 @@ def _limit(value: int, maximum: int) -> int:
     return value
 
 
-async def search_logs(gateway: Gateway, principal: Principal, *, app: str, params: dict[str, Any]) -> LogPage:
-    """One page of the org's log lines (shared by both log routes)."""
+def provide_log_query(
+    from_: FromTime = "",
+    to: FromQuery[str] = "",
+    level: FromQuery[str] = "",
+    q: FromQuery[str] = "",
+    limit: FromQuery[int] = 100,
+    cursor: FromQuery[str] = "",
+    source: FromQuery[str] = "",
+) -> tpb.SearchLogsRequest:
+    """The log filters both log routes take, as a SearchLogsRequest without its app."""
     request = tpb.SearchLogsRequest(
-        app_id=app,
-        level=params["level"],
-        query=params["q"],
-        limit=_limit(params["limit"], 1000),
-        cursor=params["cursor"],
-        source=params["source"],
+        level=level, query=q, limit=_limit(limit, 1000), cursor=cursor, source=source
     )
-    for field in ("from", "to"):
-        stamp = _stamp(params[field], field)
+    for field, value in (("from", from_), ("to", to)):
+        stamp = _stamp(value, field)
         if stamp is not None:
             getattr(request, field).CopyFrom(stamp)
+    return request
+
+
+LOG_QUERY = TENANT | {"log_query": Provide(provide_log_query, sync_to_thread=False)}
+
+
+async def search_logs(
+    gateway: Gateway, principal: Principal, request: tpb.SearchLogsRequest, app: str
+) -> LogPage:
+    """One page of the org's log lines (of ``app`` when given)."""
+    request.app_id = app
     response = await gateway.ingest.search_logs(principal, request)
     return LogPage(data=[log_line(r) for r in response.records], next_cursor=response.next_cursor)
 
@@ -133,25 +147,22 @@ class AppLogsController(Controller):
     path = "/api/apps/{appId:str}/logs"
     tags = TAGS
     security = SECURITY
-    dependencies = TENANT
+    dependencies = LOG_QUERY
 
-    @get("/", operation_id="searchAppLogs", description="Search an app's logs. " + _LOG_QUERY)
+    @get(
+        "/",
+        operation_id="searchAppLogs",
+        description="Search an app's logs (404 when the tenant knows no such app). " + _LOG_QUERY,
+    )
     async def search(
         self,
         appId: FromPath[str],
         principal: NamedDependency[Principal],
         gateway: NamedDependency[Gateway],
-        from_: FromTime = "",
-        to: FromQuery[str] = "",
-        level: FromQuery[str] = "",
-        q: FromQuery[str] = "",
-        limit: FromQuery[int] = 100,
-        cursor: FromQuery[str] = "",
-        source: FromQuery[str] = "",
+        log_query: NamedDependency[tpb.SearchLogsRequest],
     ) -> LogPage:
         """An app's log lines."""
-        params = {"from": from_, "to": to, "level": level, "q": q, "limit": limit, "cursor": cursor}
-        return await search_logs(gateway, principal, app=appId, params=params | {"source": source})
+        return await search_logs(gateway, principal, log_query, appId)
 
 
 class LogsController(Controller):
@@ -160,7 +171,7 @@ class LogsController(Controller):
     path = "/api/logs"
     tags = TAGS
     security = SECURITY
-    dependencies = TENANT
+    dependencies = LOG_QUERY
 
     @get(
         "/",
@@ -171,18 +182,11 @@ class LogsController(Controller):
         self,
         principal: NamedDependency[Principal],
         gateway: NamedDependency[Gateway],
+        log_query: NamedDependency[tpb.SearchLogsRequest],
         app: FromQuery[str] = "",
-        from_: FromTime = "",
-        to: FromQuery[str] = "",
-        level: FromQuery[str] = "",
-        q: FromQuery[str] = "",
-        limit: FromQuery[int] = 100,
-        cursor: FromQuery[str] = "",
-        source: FromQuery[str] = "",
     ) -> LogPage:
         """The tenant's log lines."""
-        params = {"from": from_, "to": to, "level": level, "q": q, "limit": limit, "cursor": cursor}
-        return await search_logs(gateway, principal, app=app, params=params | {"source": source})
+        return await search_logs(gateway, principal, log_query, app)
 
 
 ROUTES = [TracesController, AppLogsController, LogsController]

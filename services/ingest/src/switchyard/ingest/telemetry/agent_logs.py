@@ -7,6 +7,7 @@ from datetime import datetime
 from agent.v1 import agent_pb2
 from google.protobuf.message import DecodeError
 from switchyard.agents.v1 import events_pb2
+from switchyard.ingest.domain.sentry.envelope import Malformed
 from switchyard.ingest.domain.telemetry.records import (
     SOURCE_AGENT,
     Batch,
@@ -15,7 +16,6 @@ from switchyard.ingest.domain.telemetry.records import (
     normal_level,
     text,
 )
-from switchyard.ingest.telemetry.otlp import Malformed
 
 # Where an entry without app_id may still name its app: the container labels the agent copies into fields.
 APP_FIELDS = ("app_id", "permanu.app_id", "com.permanu.app_id")

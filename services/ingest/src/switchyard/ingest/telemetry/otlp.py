@@ -13,6 +13,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as PbSpan
+from switchyard.ingest.domain.sentry.envelope import Malformed
 from switchyard.ingest.domain.telemetry.records import (
     NAME_MAX,
     SOURCE_OTLP,
@@ -36,10 +37,6 @@ KIND_TRACES = "otlp-traces"
 KIND_LOGS = "otlp-logs"
 ATTRIBUTES_MAX = 128
 DEPTH_MAX = 8
-
-
-class Malformed(ValueError):
-    """A message that can never be stored; the reason is the message."""
 
 
 def any_value(value: AnyValue, depth: int = 0) -> Any:

@@ -2,40 +2,52 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import nats.js
+from sqlalchemy.ext.asyncio import AsyncSession
+from switchyard.ingest.batch_consumer import BatchConsumer, Decode
 from switchyard.ingest.config import Settings
 from switchyard.ingest.domain.context import Deps
+from switchyard.ingest.domain.telemetry.records import Batch
+from switchyard.ingest.domain.telemetry.store import store_telemetry
 from switchyard.ingest.events import AGENT_LOGS_SUBJECT, AGENTS_STREAM, OTLP_SUBJECT, STREAM
 from switchyard.ingest.telemetry.agent_logs import decode_agent_logs
-from switchyard.ingest.telemetry.consumer import TelemetryConsumer
 from switchyard.ingest.telemetry.otlp import decode_message
+
+TelemetryConsumer = BatchConsumer[Batch]
+
+
+def _otlp(msg_id: str, headers: dict[str, str], body: bytes, now: datetime) -> Batch:
+    return decode_message(msg_id=msg_id, headers=headers, body=body, now=now)
+
+
+def _agent_logs(msg_id: str, headers: dict[str, str], body: bytes, now: datetime) -> Batch:
+    return decode_agent_logs(msg_id=msg_id, body=body, now=now)
+
+
+async def _store(session: AsyncSession, batches: list[Batch], now: datetime) -> None:
+    await store_telemetry(session, batches, now=now)
 
 
 def telemetry_consumers(
     js: nats.js.JetStreamContext, deps: Deps, settings: Settings
 ) -> tuple[TelemetryConsumer, TelemetryConsumer]:
     """The OTLP consumer and the agent-log consumer (not started)."""
-    clock = deps.clock
-    otlp = TelemetryConsumer(
-        js,
-        deps.sessions,
-        clock=clock,
-        stream=STREAM,
-        subject=OTLP_SUBJECT,
-        durable=settings.otlp_durable,
-        batch_size=settings.batch_size,
-        decode=lambda msg_id, headers, body: decode_message(
-            msg_id=msg_id, headers=headers, body=body, now=clock()
-        ),
-    )
-    agent_logs = TelemetryConsumer(
-        js,
-        deps.sessions,
-        clock=clock,
-        stream=AGENTS_STREAM,
-        subject=AGENT_LOGS_SUBJECT,
-        durable=settings.agent_logs_durable,
-        batch_size=settings.batch_size,
-        decode=lambda msg_id, headers, body: decode_agent_logs(msg_id=msg_id, body=body, now=clock()),
-    )
+
+    def consumer(stream: str, subject: str, durable: str, decode: Decode[Batch]) -> TelemetryConsumer:
+        return TelemetryConsumer(
+            js,
+            deps.sessions,
+            clock=deps.clock,
+            stream=stream,
+            subject=subject,
+            durable=durable,
+            batch_size=settings.batch_size,
+            decode=decode,
+            store=_store,
+        )
+
+    otlp = consumer(STREAM, OTLP_SUBJECT, settings.otlp_durable, _otlp)
+    agent_logs = consumer(AGENTS_STREAM, AGENT_LOGS_SUBJECT, settings.agent_logs_durable, _agent_logs)
     return otlp, agent_logs

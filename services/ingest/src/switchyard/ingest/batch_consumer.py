@@ -1,16 +1,20 @@
-"""Durable batch consumers of telemetry: fetch a batch, decode, store in one transaction, ack.
+"""Durable batch consumers of ingest payloads: fetch a batch, decode, store in one transaction, ack.
 
-A message that can never be decoded is republished to ``ingest.dlq`` with the reason and acknowledged at
-once. When a batch's transaction fails, each message is retried on its own, so one bad row cannot hold the
-others back; one that keeps failing is dead-lettered after ``MAX_DELIVERIES`` attempts. The consumer never
-stops on a message, and waits for a stream that does not exist yet (AGENTS is created by agents).
+Every ingest consumer (Sentry payloads, OTLP exports, agent log batches) is this loop with its own decode
+and store functions. A message that can never be decoded is republished to ``ingest.dlq`` with the reason
+and acknowledged at once. When a batch's transaction fails, each message is retried on its own, so one bad
+row cannot hold the others back; one that keeps failing is dead-lettered after ``MAX_DELIVERIES`` attempts.
+The consumer never stops on a message, and waits for a stream that does not exist yet (AGENTS is created
+by agents).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Generic, TypeVar
 
 import nats.errors
 import nats.js
@@ -19,16 +23,17 @@ from nats.js.api import AckPolicy, ConsumerConfig
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.bus import MSG_ID_HEADER, publish
 from switchyard.ingest.domain.common import Clock
-from switchyard.ingest.domain.telemetry.records import Batch
-from switchyard.ingest.domain.telemetry.store import store_telemetry
+from switchyard.ingest.domain.sentry.envelope import Malformed
 from switchyard.ingest.events import DLQ_SUBJECT
-from switchyard.ingest.telemetry.otlp import Malformed
 from switchyard.obs import get_logger
 
 log = get_logger(__name__)
 
-# decode(msg_id, headers, body) -> Batch; raises Malformed for poison.
-Decode = Callable[[str, dict[str, str], bytes], Batch]
+T = TypeVar("T")
+# decode(msg_id, headers, body, now) -> one parsed message; raises Malformed for poison.
+Decode = Callable[[str, dict[str, str], bytes, datetime], T]
+# store(session, parsed messages, now): writes them in the caller's transaction, idempotently.
+Store = Callable[[AsyncSession, list[T], datetime], Awaitable[object]]
 FETCH_TIMEOUT = 1.0
 MAX_DELIVERIES = 5
 ACK_WAIT_SECONDS = 60.0
@@ -50,7 +55,7 @@ def _deliveries(msg: Msg) -> int:
     return 1
 
 
-class TelemetryConsumer:
+class BatchConsumer(Generic[T]):
     """One durable pull consumer run as a background task (``start`` / ``stop``).
 
     Args:
@@ -61,7 +66,8 @@ class TelemetryConsumer:
         subject: Filter subject.
         durable: Consumer name; replicas sharing it share the work.
         batch_size: Messages per fetch and per transaction.
-        decode: Message to rows.
+        decode: Message to its parsed form.
+        store: Writes parsed messages.
     """
 
     def __init__(
@@ -74,13 +80,14 @@ class TelemetryConsumer:
         subject: str,
         durable: str,
         batch_size: int,
-        decode: Decode,
+        decode: Decode[T],
+        store: Store[T],
     ) -> None:
         self._js, self._sessions, self._clock = js, sessions, clock
         self._stream, self._subject = stream, subject
         self._durable = durable.replace(".", "_")
         self._batch = batch_size
-        self._decode = decode
+        self._decode, self._write = decode, store
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -138,10 +145,11 @@ class TelemetryConsumer:
 
     async def process(self, messages: list[Msg]) -> None:
         """Decode, store and acknowledge one batch (poison messages go to the dead-letter subject)."""
-        good: list[tuple[Msg, Batch]] = []
+        now = self._clock()
+        good: list[tuple[Msg, T]] = []
         for msg in messages:
             try:
-                good.append((msg, self._decode(msg_id_of(msg), dict(msg.headers or {}), msg.data)))
+                good.append((msg, self._decode(msg_id_of(msg), dict(msg.headers or {}), msg.data, now)))
             except Malformed as exc:
                 await self._dead_letter(msg, str(exc))
         if not good:
@@ -156,11 +164,11 @@ class TelemetryConsumer:
         for msg, _ in good:
             await msg.ack()
 
-    async def _store(self, batches: list[Batch]) -> None:
+    async def _store(self, batch: list[T]) -> None:
         async with self._sessions() as session, session.begin():
-            await store_telemetry(session, batches, now=self._clock())
+            await self._write(session, batch, self._clock())
 
-    async def _store_one(self, msg: Msg, batch: Batch) -> None:
+    async def _store_one(self, msg: Msg, batch: T) -> None:
         try:
             await self._store([batch])
         except Exception as exc:
