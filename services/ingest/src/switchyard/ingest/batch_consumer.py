@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 import nats.errors
 import nats.js
 from nats.aio.msg import Msg
-from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.bus import MSG_ID_HEADER, publish
 from switchyard.ingest.domain.common import Clock
@@ -68,6 +68,8 @@ class BatchConsumer(Generic[T]):
         batch_size: Messages per fetch and per transaction.
         decode: Message to its parsed form.
         store: Writes parsed messages.
+        deliver_new: A durable created now starts at the stream's end instead of its start (throwaway
+            test durables only: a real deployment must not skip what arrived before its first start).
     """
 
     def __init__(
@@ -82,19 +84,29 @@ class BatchConsumer(Generic[T]):
         batch_size: int,
         decode: Decode[T],
         store: Store[T],
+        deliver_new: bool = False,
     ) -> None:
         self._js, self._sessions, self._clock = js, sessions, clock
         self._stream, self._subject = stream, subject
         self._durable = durable.replace(".", "_")
         self._batch = batch_size
         self._decode, self._write = decode, store
+        self._deliver = DeliverPolicy.NEW if deliver_new else DeliverPolicy.ALL
+        self._subscription: nats.js.JetStreamContext.PullSubscription | None = None
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        """Start consuming (again, after ``stop``)."""
+    async def start(self) -> None:
+        """Start consuming (again, after ``stop``); the durable exists when this returns, unless NATS
+        refused it (e.g. the stream does not exist yet), in which case the background task keeps trying."""
         if self._task is None or self._task.done():
             self._stop = asyncio.Event()
+            try:
+                self._subscription = await self._subscribe()
+            except Exception:
+                log.info(
+                    "subscribe failed, retrying in the background", consumer=self._durable, exc_info=True
+                )
             self._task = asyncio.create_task(self._run(), name=f"ingest-{self._durable}")
 
     async def stop(self) -> None:
@@ -105,19 +117,24 @@ class BatchConsumer(Generic[T]):
                 await self._task
             self._task = None
 
+    async def _subscribe(self) -> nats.js.JetStreamContext.PullSubscription:
+        config = ConsumerConfig(
+            durable_name=self._durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            filter_subject=self._subject,
+            ack_wait=ACK_WAIT_SECONDS,
+            deliver_policy=self._deliver,
+            max_ack_pending=max(1000, self._batch * 4),
+        )
+        return await self._js.pull_subscribe(
+            self._subject, durable=self._durable, stream=self._stream, config=config
+        )
+
     async def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                config = ConsumerConfig(
-                    durable_name=self._durable,
-                    ack_policy=AckPolicy.EXPLICIT,
-                    filter_subject=self._subject,
-                    ack_wait=ACK_WAIT_SECONDS,
-                    max_ack_pending=max(1000, self._batch * 4),
-                )
-                subscription = await self._js.pull_subscribe(
-                    self._subject, durable=self._durable, stream=self._stream, config=config
-                )
+                subscription = self._subscription or await self._subscribe()
+                self._subscription = None
             except Exception:
                 log.info(
                     "stream unavailable, retrying", consumer=self._durable, stream=self._stream, exc_info=True
@@ -135,7 +152,7 @@ class BatchConsumer(Generic[T]):
         while not self._stop.is_set():
             try:
                 messages = await subscription.fetch(self._batch, timeout=FETCH_TIMEOUT)
-            except nats.errors.TimeoutError:
+            except (nats.errors.TimeoutError, TimeoutError):
                 continue
             except Exception:
                 log.warning("fetch failed", consumer=self._durable, exc_info=True)

@@ -34,6 +34,7 @@ class SentryConsumer(BatchConsumer[Parsed]):
         clock: Now, for ``received_at`` when the gateway did not stamp it.
         durable: Consumer name; replicas sharing it share the work.
         batch_size: Messages per fetch and per transaction.
+        deliver_new: A durable created by this consumer starts at the end of the stream.
     """
 
     def __init__(
@@ -44,6 +45,7 @@ class SentryConsumer(BatchConsumer[Parsed]):
         clock: Clock,
         durable: str,
         batch_size: int,
+        deliver_new: bool = False,
     ) -> None:
         super().__init__(
             js,
@@ -55,4 +57,5 @@ class SentryConsumer(BatchConsumer[Parsed]):
             batch_size=batch_size,
             decode=_parse,
             store=_store,
+            deliver_new=deliver_new,
         )

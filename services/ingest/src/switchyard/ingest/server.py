@@ -100,15 +100,16 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
             clock=deps.clock,
             durable=settings.sentry_durable,
             batch_size=settings.batch_size,
+            deliver_new=settings.sentry_deliver_new,
         )
         if settings.consume:
-            sentry.start()
+            await sentry.start()
         # Closers run in reverse: the consumer stops before NATS and PostgreSQL close.
         closers.append(sentry.stop)
         otlp, agent_logs = telemetry_consumers(js, deps, settings)
         for consumer in (otlp, agent_logs):
             if settings.consume:
-                consumer.start()
+                await consumer.start()
             closers.append(consumer.stop)
         running = await start_server(
             name="ingest",

@@ -35,7 +35,9 @@ def telemetry_consumers(
 ) -> tuple[TelemetryConsumer, TelemetryConsumer]:
     """The OTLP consumer and the agent-log consumer (not started)."""
 
-    def consumer(stream: str, subject: str, durable: str, decode: Decode[Batch]) -> TelemetryConsumer:
+    def consumer(
+        stream: str, subject: str, durable: str, decode: Decode[Batch], *, deliver_new: bool = False
+    ) -> TelemetryConsumer:
         return TelemetryConsumer(
             js,
             deps.sessions,
@@ -46,8 +48,10 @@ def telemetry_consumers(
             batch_size=settings.batch_size,
             decode=decode,
             store=_store,
+            deliver_new=deliver_new,
         )
 
-    otlp = consumer(STREAM, OTLP_SUBJECT, settings.otlp_durable, _otlp)
+    otlp = consumer(STREAM, OTLP_SUBJECT, settings.otlp_durable, _otlp, deliver_new=settings.otlp_deliver_new)
+    # Always from the start: AGENTS is another service's stream, which may not exist yet at our first start.
     agent_logs = consumer(AGENTS_STREAM, AGENT_LOGS_SUBJECT, settings.agent_logs_durable, _agent_logs)
     return otlp, agent_logs
