@@ -1,13 +1,11 @@
-"""Helpers of the OTLP API tests: a gateway on a real loopback port, SDK pipelines, polling."""
+"""Helpers of the OTLP API tests: SDK pipelines exporting to the gateway, polling."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import uvicorn
 from opentelemetry.exporter.otlp.proto.http import Compression
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -16,31 +14,6 @@ from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from switchyard.gateway.app import create_app
-from switchyard.gateway.config import Settings as GatewaySettings
-from switchyard.testing import free_port
-
-
-@asynccontextmanager
-async def http_gateway(settings: GatewaySettings) -> AsyncIterator[str]:
-    """A gateway served by uvicorn on a loopback port in this loop; yields its base URL.
-
-    The SDK exporters send with ``requests`` from their own threads, so they need a real socket.
-    """
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            assert not serving.done(), serving.result()
-            await asyncio.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await serving
 
 
 def tracer_provider(base_url: str, key: str, service: str) -> TracerProvider:

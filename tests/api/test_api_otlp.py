@@ -22,7 +22,8 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from switchyard.agents.v1 import events_pb2
 from switchyard.gateway.config import Settings as GatewaySettings
 
-from tests.api._otlp import eventually, flush, http_gateway, logger_provider, tracer_provider
+from tests.api._http import http_gateway
+from tests.api._otlp import eventually, flush, logger_provider, tracer_provider
 
 pytestmark = pytest.mark.integration
 
@@ -294,6 +295,11 @@ async def test_otlp_json_and_gzip_bodies_keys_and_bad_data(api) -> None:
     assert status.message == "body is not a protobuf ExportTraceServiceRequest"
     other = await api.client.post("/v1/traces", content=b"x", headers=auth | {"Content-Type": "text/plain"})
     assert other.status_code == 415
+    huge = await api.client.post(
+        "/v1/traces", content=b"\x00" * 1_000_001, headers=auth | {"Content-Type": "application/x-protobuf"}
+    )
+    assert huge.status_code == 413
+    assert "larger than" in status_pb2.Status.FromString(huge.content).message
 
 
 async def test_agent_log_batches_from_the_agents_stream_are_searchable_by_app(api, ingest_server) -> None:
