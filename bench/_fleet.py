@@ -4,7 +4,8 @@ Run as `python bench/_fleet.py agents|bare ADDRESS CHANNELS`; the driver talks t
 one line per request, one line per answer:
   open FILE START END  -> opens a stream for each line START..END-1 of FILE ("server_id secret");
                           answers `opened N` once every call has been started (paced, see OPEN_BATCH)
-  stats                -> `streams ALIVE errors N commands N last-error TEXT`
+  stats                -> `streams ALIVE errors N commands N last-error TEXT` (errors = streams that
+                          failed or ended and were dialled again)
   quit
 `agents` streams speak agent.v1 like the reference agent for what the bench sends: every Command is
 ACKed (unary AckCommand, phase "received") and answered with one final CommandResult frame (AGENT_PING:
@@ -18,12 +19,13 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Awaitable, Callable
 
 import grpc
 from agent.v1 import agent_pb2 as T
 from agent.v1 import agent_pb2_grpc
 
-OPEN_BATCH = 250  # calls started per step, so the server sees a ramp rather than one burst
+OPEN_BATCH = 100  # calls started per step, so the server sees a ramp rather than one burst
 OPEN_PAUSE = 0.05
 _IDENTITY = lambda b: b  # noqa: E731
 
@@ -60,20 +62,34 @@ class Fleet:
         task.add_done_callback(self.tasks.discard)
 
     async def _bare(self, slot: int) -> None:
+        await self._redial(lambda: self._bare_stream(slot))
+
+    async def _bare_stream(self, slot: int) -> None:
         call = self.echo[slot]()
         self.alive += 1
         try:
             await call.read()
-        except grpc.aio.AioRpcError as exc:
-            self._failed(exc)
         finally:
             self.alive -= 1
 
-    def _failed(self, exc: grpc.aio.AioRpcError) -> None:
-        self.errors += 1
-        self.last_error = f"{exc.code().name}: {exc.details()}"
+    async def _redial(self, stream: Callable[[], Awaitable[None]]) -> None:
+        """Like the reference agent: a stream that fails or ends is dialled again after a backoff
+        (1 s, doubling, at most 30 s)."""
+        backoff = 1.0
+        while True:
+            try:
+                await stream()
+                self.last_error = "stream ended by the server"
+            except grpc.aio.AioRpcError as exc:
+                self.last_error = f"{exc.code().name}: {exc.details()}"
+            self.errors += 1
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
 
     async def _agent(self, slot: int, server_id: str, secret: str) -> None:
+        await self._redial(lambda: self._agent_stream(slot, server_id, secret))
+
+    async def _agent_stream(self, slot: int, server_id: str, secret: str) -> None:
         stub = self.stubs[slot]
         metadata = (("authorization", f"Bearer {secret}"), ("server-id", server_id))
         call = stub.CommandStream(metadata=metadata)
@@ -82,7 +98,6 @@ class Fleet:
             while True:
                 command = await call.read()
                 if command is grpc.aio.EOF:
-                    self.last_error = "stream ended by the server"
                     return
                 await stub.AckCommand(
                     T.CommandAck(command_id=command.id, server_id=server_id, phase="received"),
@@ -98,8 +113,6 @@ class Fleet:
                     T.CommandResult(command_id=command.id, status="completed", output=output, is_final=True)
                 )
                 self.commands += 1
-        except grpc.aio.AioRpcError as exc:
-            self._failed(exc)
         finally:
             self.alive -= 1
 
