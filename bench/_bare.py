@@ -7,8 +7,8 @@
     `grpc-echo`: grpc.aio `bench.Echo` with a unary echo, a bidi echo stream and `Count` (open streams):
     the agents bench's ceiling.
 
-Run as `python bench/_bare.py grpc|grpc-redis|grpc-echo|http-bare|http-chain|http-redis-chain` (the drivers start
-them as separate processes).
+Run as `python bench/_bare.py grpc|grpc-redis|grpc-echo|http-bare|http-chain|http-redis-chain` (the drivers
+start them as separate processes).
 """
 
 from __future__ import annotations
@@ -80,7 +80,9 @@ async def _grpc_echo_server() -> None:
     async def count(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
         return str(open_streams[0]).encode()
 
-    async def stream(requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext) -> AsyncIterator[bytes]:
+    async def stream(
+        requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[bytes]:
         open_streams[0] += 1
         try:
             async for request in requests:

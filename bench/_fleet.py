@@ -20,6 +20,7 @@ import json
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import grpc
 from agent.v1 import agent_pb2 as T
@@ -117,8 +118,8 @@ class Fleet:
             self.alive -= 1
 
     async def open(self, path: str, start: int, end: int) -> int:
-        with open(path) as f:
-            creds = [line.split() for line in f.read().splitlines()[start:end]]
+        text = await asyncio.to_thread(Path(path).read_text)
+        creds = [line.split() for line in text.splitlines()[start:end]]
         for n, (server_id, secret) in enumerate(creds):
             self._start(self.opened + n, server_id, secret)
             if n % OPEN_BATCH == OPEN_BATCH - 1:

@@ -11,9 +11,10 @@ a few fleet processes (`_fleet.py`) holding many streams over a few channels eac
                       their `agents:stream:{server}` registrations; the agents process's RSS (VmRSS),
                       RSS per stream, and its CPU while the streams sit idle
   ping              - POST /api/servers/{id}/ping through the gateway with 1,000 agents connected
-                      (sequential, then 16 concurrent); the fleet ACKs and answers AGENT_PING with a final frame
-  fan-out           - IssueCommand (internal gRPC, signed SERVICE principal) to each of 1,000 agents, R rounds,
-                      64 concurrent; timed until every final state is stored in PostgreSQL
+                      (sequential, then 16 concurrent); the fleet ACKs and answers AGENT_PING with a
+                      final frame
+  fan-out           - IssueCommand (internal gRPC, signed SERVICE principal) to each of 1,000 agents,
+                      R rounds, 64 concurrent; timed until every final state is stored in PostgreSQL
 Targets (issue 4): >= 10,000 idle streams in one process, ping p99 < 50 ms with 1,000 agents.
 """
 
@@ -125,7 +126,8 @@ class FleetProcess:
 
     def _ask(self, line: str | None) -> str:
         stdin, stdout = self.proc.stdin, self.proc.stdout
-        assert stdin is not None and stdout is not None
+        assert stdin is not None
+        assert stdout is not None
         if line is not None:
             stdin.write(line + "\n")
             stdin.flush()
@@ -152,7 +154,9 @@ class FleetProcess:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--streams", default="1000,5000,10000", help="idle-stream ramp (cumulative)")
     parser.add_argument("--agents", type=int, default=1000, help="agents connected for ping and fan-out")
     parser.add_argument("--fleets", type=int, default=2, help="fleet client processes")
@@ -211,9 +215,14 @@ class Bench:
     ) -> None:
         self.opts, self.env, self.ports, self.gw = opts, env, ports, gw
         self.agents_pid, self.echo_pid = agents_pid, echo_pid
-        self.signer = PrincipalSigner(principal_key_from_env(env["SWITCHYARD_PRINCIPAL_KEY"]), ttl_seconds=3600)
+        self.signer = PrincipalSigner(
+            principal_key_from_env(env["SWITCHYARD_PRINCIPAL_KEY"]), ttl_seconds=3600
+        )
         self.rows: list[Row] = []
         self.notes: list[str] = []
+        self.load_at_start = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        self.base_rss = 0.0
+        self.echo_kb = 1.0
 
     # ---------------------------------------------------------------- set-up
 
@@ -265,9 +274,18 @@ class Bench:
                     "servers",
                     schema_name="agents",
                     columns=[
-                        "id", "org_id", "name", "hostname", "machine_id", "status", "agent_version",
-                        "enrolled_by", "created_at", "enrolled_at", "updated_at",
-                    ],  # fmt: skip
+                        "id",
+                        "org_id",
+                        "name",
+                        "hostname",
+                        "machine_id",
+                        "status",
+                        "agent_version",
+                        "enrolled_by",
+                        "created_at",
+                        "enrolled_at",
+                        "updated_at",
+                    ],
                     records=[
                         (sid, org, f"bench-{n}", f"bench-{n}", f"m-{n}", "active", "", "bench", now, now, now)
                         for n, (sid, _) in enumerate(creds)
@@ -282,7 +300,8 @@ class Bench:
         finally:
             await con.close()
         elapsed = time.perf_counter() - t0
-        path.write_text("".join(f"{sid} {secret}\n" for sid, secret in creds))
+        text = "".join(f"{sid} {secret}\n" for sid, secret in creds)
+        await asyncio.to_thread(path.write_text, text)
         self.server_ids = [sid for sid, _ in creds]
         return Row(f"register: bulk COPY ({count}, used for the fleet)", count / elapsed, "servers/s")
 
@@ -305,7 +324,13 @@ class Bench:
             await asyncio.gather(*(worker() for _ in range(concurrency)))
             elapsed = time.perf_counter() - t0
         p50, p99 = percentiles(samples)
-        return Row(f"ceiling: bare unary echo ({concurrency} concurrent)", len(samples) / elapsed, "calls/s", p50, p99)
+        return Row(
+            f"ceiling: bare unary echo ({concurrency} concurrent)",
+            len(samples) / elapsed,
+            "calls/s",
+            p50,
+            p99,
+        )
 
     async def _echo_pingpong(self, count: int) -> Row:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{self.ports['echo']}") as channel:
@@ -318,7 +343,9 @@ class Bench:
                 samples.append(time.perf_counter() - t0)
             await call.done_writing()
         p50, p99 = percentiles(samples)
-        return Row("ceiling: bare bidi ping-pong (sequential)", count / sum(samples), "round trips/s", p50, p99)
+        return Row(
+            "ceiling: bare bidi ping-pong (sequential)", count / sum(samples), "round trips/s", p50, p99
+        )
 
     async def _echo_count(self) -> int:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{self.ports['echo']}") as channel:
@@ -341,7 +368,8 @@ class Bench:
 
     def _fleets(self, kind: str, port: int, name: str) -> list[FleetProcess]:
         return [
-            FleetProcess(kind, f"127.0.0.1:{port}", f"fleet-{name}-{n}", self.env) for n in range(self.opts.fleets)
+            FleetProcess(kind, f"127.0.0.1:{port}", f"fleet-{name}-{n}", self.env)
+            for n in range(self.opts.fleets)
         ]
 
     async def _spread(self, fleets: list[FleetProcess], creds: Path, start: int, end: int) -> None:
@@ -381,7 +409,9 @@ class Bench:
 
     # ---------------------------------------------------------------- agents
 
-    async def _pings(self, client: httpx.AsyncClient, headers: dict[str, str], count: int, concurrency: int) -> Row:
+    async def _pings(
+        self, client: httpx.AsyncClient, headers: dict[str, str], count: int, concurrency: int
+    ) -> Row:
         targets = self.server_ids[: self.opts.agents]
         samples: list[float] = []
         rtts: list[float] = []
@@ -393,7 +423,9 @@ class Bench:
             while queue:
                 n = queue.pop()
                 t0 = time.perf_counter()
-                response = await client.post(f"/api/servers/{targets[n % len(targets)]}/ping", headers=headers)
+                response = await client.post(
+                    f"/api/servers/{targets[n % len(targets)]}/ping", headers=headers
+                )
                 samples.append(time.perf_counter() - t0)
                 if response.status_code == 200:
                     rtts.append(float(response.json()["rttMs"]) / 1000)
@@ -409,7 +441,9 @@ class Bench:
         in_agents = percentiles(rtts) if rtts else (0.0, 0.0)
         note = f"rttMs inside agents p50 {in_agents[0]:.1f} p99 {in_agents[1]:.1f}"
         note += f"; {errors} errors" if errors else ""
-        return Row(f"ping via REST, {len(targets)} agents ({how})", count / elapsed, "pings/s", p50, p99, note=note)
+        return Row(
+            f"ping via REST, {len(targets)} agents ({how})", count / elapsed, "pings/s", p50, p99, note=note
+        )
 
     async def _fan_out(self, org: str, pool: asyncpg.Pool) -> Row:
         targets = self.server_ids[: self.opts.agents]
@@ -423,7 +457,8 @@ class Bench:
             async def one(server_id: str) -> None:
                 async with gate:
                     await stub.IssueCommand(
-                        svc.IssueCommandRequest(server_id=server_id, type=T.COMMAND_TYPE_AGENT_PING), metadata=md
+                        svc.IssueCommandRequest(server_id=server_id, type=T.COMMAND_TYPE_AGENT_PING),
+                        metadata=md,
                     )
 
             t0 = time.perf_counter()
@@ -432,26 +467,72 @@ class Bench:
             done = 0
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
-                done = await pool.fetchval(
-                    "SELECT count(*) FROM agents.commands WHERE finished_at IS NOT NULL"
-                ) - before
+                done = (
+                    await pool.fetchval("SELECT count(*) FROM agents.commands WHERE finished_at IS NOT NULL")
+                    - before
+                )
                 if done >= total:
                     break
                 await asyncio.sleep(0.05)
             elapsed = time.perf_counter() - t0
         note = f"issued in {issued:.1f}s; {done}/{total} final"
-        return Row(f"fan-out: IssueCommand -> final stored, {len(targets)} agents", done / elapsed, "commands/s", note=note)
+        return Row(
+            f"fan-out: IssueCommand -> final stored, {len(targets)} agents",
+            done / elapsed,
+            "commands/s",
+            note=note,
+        )
 
-    async def _idle_cpu(self, seconds: float = 10.0) -> float:
+    async def _idle(self, redis: Redis, streams: int, seconds: float = 10.0) -> None:
+        """CPU of the agents process and Redis commands/s while ``streams`` streams sit idle."""
+        before = (await redis.info("stats"))["total_commands_processed"]
         c0, t0 = cpu_seconds(self.agents_pid), time.monotonic()
         await asyncio.sleep(seconds)
-        return (cpu_seconds(self.agents_pid) - c0) / (time.monotonic() - t0) * 100
+        elapsed = time.monotonic() - t0
+        cpu = (cpu_seconds(self.agents_pid) - c0) / elapsed * 100
+        ops = ((await redis.info("stats"))["total_commands_processed"] - before) / elapsed
+        clients = (await redis.info("clients"))["connected_clients"]
+        self.notes.append(
+            f"idle with {streams} streams ({seconds:.0f} s): agents process {cpu:.1f}% CPU, Redis {ops:.0f}"
+            f" commands/s, {open_fds(self.agents_pid)} fds in agents, Redis connected_clients {clients}"
+        )
+
+    async def _ramp_step(self, fleets: list[FleetProcess], redis: Redis, step: int) -> int:
+        """Wait for ``step`` registrations; one table row with RSS and RSS per stream."""
+        t0 = time.perf_counter()
+        held = await self._settle(lambda: self._held(redis), step)
+        rss = rss_mb(self.agents_pid)
+        per = (rss - self.base_rss) * 1024 / max(held, 1)
+        note = f"RSS {rss:.0f} MB ({self.base_rss:.0f} before), {per:.1f} KB/stream"
+        note += f" ({per / self.echo_kb:.1f}x bare); settled in {time.perf_counter() - t0:.1f}s"
+        self.rows.append(
+            Row(f"idle agent streams held, {step} opened", held, "streams", ceiling=step, note=note)
+        )
+        if held < step:
+            self.notes.append(f"at {step}: held {held}; fleets say {[f.stats() for f in fleets]}")
+        return held
+
+    async def _ceiling(self, creds: Path, top: int) -> tuple[Row, Row]:
+        unary = await self._echo_unary()
+        pingpong = await self._echo_pingpong(2000)
+        echo_held, self.echo_kb = await self._echo_streams(creds, top)
+        note = f"{self.echo_kb:.1f} KB RSS/stream"
+        self.rows += [
+            unary,
+            pingpong,
+            Row(f"ceiling: bare idle bidi streams, {top} opened", echo_held, "streams", note=note),
+        ]
+        return unary, pingpong
 
     async def measure(self) -> int:
+        """Register the fleet, measure the ceiling, then ramp the agent streams with ping and fan-out at
+        ``--agents``; print the table."""
         opts = self.opts
         top = max(opts.ramp)
         redis = Redis.from_url(self.env["REDIS_URL"])
-        pool = await asyncpg.create_pool(self.env["DATABASE_URL"].replace("+asyncpg", ""), min_size=1, max_size=2)
+        pool = await asyncpg.create_pool(
+            self.env["DATABASE_URL"].replace("+asyncpg", ""), min_size=1, max_size=2
+        )
         with tempfile.TemporaryDirectory() as tmp:
             creds = Path(tmp) / "creds.txt"
             async with httpx.AsyncClient(base_url=self.gw, timeout=60) as client:
@@ -459,44 +540,23 @@ class Bench:
                 headers = {"Authorization": f"Bearer {jwt}", "X-Tenant-ID": org}
                 self.rows.append(await self._register_rpc(org, opts.registrations))
                 self.rows.append(await self._bulk_insert(org, top, creds))
-                unary = await self._echo_unary()
-                pingpong = await self._echo_pingpong(2000)
-                self.rows += [unary, pingpong]
-                echo_held, echo_kb = await self._echo_streams(creds, top)
-                self.rows.append(
-                    Row(f"ceiling: bare idle bidi streams ({top} opened)", echo_held, "streams", note=f"{echo_kb:.1f} KB RSS/stream")
-                )
+                unary, pingpong = await self._ceiling(creds, top)
                 fleets = self._fleets("agents", self.ports["agent"], "agents")
                 try:
-                    base_rss = rss_mb(self.agents_pid)
+                    self.base_rss = rss_mb(self.agents_pid)
                     opened = 0
                     for step in sorted({opts.agents, *opts.ramp}):
                         await self._spread(fleets, creds, opened, step)
                         opened = step
-                        t0 = time.perf_counter()
-                        held = await self._settle(lambda: self._held(redis), step)
-                        rss = rss_mb(self.agents_pid)
-                        per = (rss - base_rss) * 1024 / max(held, 1)
-                        note = f"RSS {rss:.0f} MB ({base_rss:.0f} idle), {per:.1f} KB/stream vs bare {echo_kb:.1f}"
-                        note += f"; settled in {time.perf_counter() - t0:.1f}s"
-                        self.rows.append(Row(f"idle streams held, {step} opened", held, "streams", ceiling=echo_held, note=note))
-                        if held < step:
-                            stats = [f.stats() for f in fleets]
-                            self.notes.append(f"at {step}: held {held}; fleets say {stats}")
+                        await self._ramp_step(fleets, redis, step)
                         if step == opts.agents:
                             self.rows.append(await self._pings(client, headers, opts.pings, 1))
                             self.rows[-1].ceiling = pingpong.value
                             self.rows.append(await self._pings(client, headers, opts.pings * 2, 16))
                             self.rows.append(await self._fan_out(org, pool))
                             self.rows[-1].ceiling = unary.value
-                    cpu = await self._idle_cpu()
-                    red = await redis.info("clients")
-                    self.notes.append(
-                        f"agents process with {opened} streams open: {cpu:.1f}% CPU while idle (10 s), "
-                        f"{open_fds(self.agents_pid)} fds; Redis connected_clients {red['connected_clients']}"
-                    )
-                    stats = [f.stats() for f in fleets]
-                    self.notes.append(f"fleets: {stats}")
+                    await self._idle(redis, opened)
+                    self.notes.append(f"fleets: {[f.stats() for f in fleets]}")
                 finally:
                     for fleet in fleets:
                         fleet.close()
@@ -506,10 +566,12 @@ class Bench:
         return 0
 
     def print_table(self) -> None:
-        load = Path("/proc/loadavg").read_text().split()[:3]
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
         print(
-            f"\nagents benchmark ({os.cpu_count()} CPUs, load average now {' '.join(load)}): 1 agents process, {self.opts.fleets} fleet processes x {FLEET_CHANNELS} channels,"
-            f" RLIMIT_NOFILE {self.opts.nofile}"
+            f"\nagents benchmark: {os.cpu_count()} CPUs, load average {self.load_at_start} at start,"
+            f" {load} at the end; 1 agents process, {self.opts.fleets} fleet processes x {FLEET_CHANNELS}"
+            f" channels, RLIMIT_NOFILE {self.opts.nofile}."
+            "\nvs ceil = value / ceiling (rates: the bare echo's; streams: how many were opened)"
         )
         print(f"{'figure':58} {'value':>10} {'unit':13} {'p50 ms':>7} {'p99 ms':>7} {'vs ceil':>8}  notes")
         for r in self.rows:
