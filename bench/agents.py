@@ -50,6 +50,7 @@ from _harness import (
     wait_http,
     wait_port,
 )
+from _harness import login as harness_login
 from agent.v1 import agent_pb2 as T
 from redis.asyncio import Redis
 from switchyard.agents.domain.agent.service import secret_hash
@@ -227,15 +228,9 @@ class Bench:
     # ---------------------------------------------------------------- set-up
 
     async def _login(self, client: httpx.AsyncClient) -> tuple[str, str]:
-        # The gateway answers before its upstream channels have settled: retry the first login briefly.
-        body = {"email": self.env["IDENTITY_ROOT_EMAIL"], "password": self.env["IDENTITY_ROOT_PASSWORD"]}
-        for _ in range(60):
-            response = await client.post("/api/auth/login", json=body)
-            if response.status_code == 200:
-                break
-            await asyncio.sleep(0.5)
-        response.raise_for_status()
-        login = response.json()
+        login = await harness_login(
+            client, self.env["IDENTITY_ROOT_EMAIL"], self.env["IDENTITY_ROOT_PASSWORD"]
+        )
         root = next(m for m in login["memberships"] if m["isRoot"])
         return str(login["accessToken"]), str(root["tenantId"])
 

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis.asyncio
+
+_OPTIONS: dict[str, Any] = {
+    "decode_responses": False,
+    # Ping a connection idle this long before reuse, so a server restart is noticed.
+    "health_check_interval": 30,
+    "socket_keepalive": True,
+    "retry_on_timeout": True,
+}
 
 
 def create_redis(
@@ -20,17 +30,10 @@ def create_redis(
     Returns:
         The client; ``await client.aclose()`` on shutdown.
     """
-    options = {
-        "decode_responses": False,
-        # Ping a connection idle this long before reuse, so a server restart is noticed.
-        "health_check_interval": 30,
-        "socket_keepalive": True,
-        "retry_on_timeout": True,
-    }
     if max_connections is None:
-        return redis.asyncio.Redis.from_url(url, **options)
+        return redis.asyncio.Redis.from_url(url, **_OPTIONS)
     pool = redis.asyncio.BlockingConnectionPool.from_url(
-        url, max_connections=max_connections, timeout=wait_seconds, **options
+        url, max_connections=max_connections, timeout=wait_seconds, **_OPTIONS
     )
     return redis.asyncio.Redis.from_pool(pool)
 
