@@ -161,7 +161,7 @@ def main() -> int:
     parser.add_argument("--streams", default="1000,5000,10000", help="idle-stream ramp (cumulative)")
     parser.add_argument("--agents", type=int, default=1000, help="agents connected for ping and fan-out")
     parser.add_argument("--fleets", type=int, default=2, help="fleet client processes")
-    parser.add_argument("--pings", type=int, default=200, help="sequential REST pings")
+    parser.add_argument("--pings", type=int, default=150, help="sequential REST pings")
     parser.add_argument("--rounds", type=int, default=1, help="fan-out rounds (one command per agent each)")
     parser.add_argument("--registrations", type=int, default=100, help="real RegisterServer sample")
     opts = parser.parse_args()
@@ -378,7 +378,7 @@ class Bench:
             )
         )
 
-    async def _settle(self, count: object, target: int, stall: float = 15.0, most: float = 60.0) -> int:
+    async def _settle(self, count: object, target: int, stall: float = 15.0, most: float = 45.0) -> int:
         """Poll ``count()`` until it reaches ``target``, stops growing for ``stall`` seconds or ``most``
         seconds passed (the bench must end within 5 minutes; the row then shows what was held)."""
         best, since = -1, time.monotonic()
@@ -481,7 +481,7 @@ class Bench:
             note=note,
         )
 
-    async def _idle(self, redis: Redis, streams: int, seconds: float = 10.0) -> None:
+    async def _idle(self, redis: Redis, streams: int, seconds: float = 5.0) -> None:
         """CPU of the agents process and Redis commands/s while ``streams`` streams sit idle."""
         before = (await redis.info("stats"))["total_commands_processed"]
         c0, t0 = cpu_seconds(self.agents_pid), time.monotonic()
@@ -512,7 +512,7 @@ class Bench:
 
     async def _ceiling(self, creds: Path, top: int) -> tuple[Row, Row]:
         unary = await self._echo_unary()
-        pingpong = await self._echo_pingpong(2000)
+        pingpong = await self._echo_pingpong(1000)
         echo_held, self.echo_kb = await self._echo_streams(creds, top)
         note = f"{self.echo_kb:.1f} KB RSS/stream"
         self.rows += [
