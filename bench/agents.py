@@ -163,6 +163,9 @@ def main() -> int:
     parser.add_argument("--fleets", type=int, default=2, help="fleet client processes")
     parser.add_argument("--pings", type=int, default=150, help="sequential REST pings")
     parser.add_argument("--rounds", type=int, default=1, help="fan-out rounds (one command per agent each)")
+    parser.add_argument(
+        "--step-seconds", type=float, default=40.0, help="longest wait for one ramp step (5 minute budget)"
+    )
     parser.add_argument("--registrations", type=int, default=100, help="real RegisterServer sample")
     opts = parser.parse_args()
     opts.ramp = [int(n) for n in opts.streams.split(",")]
@@ -302,7 +305,7 @@ class Bench:
 
     # ---------------------------------------------------------------- ceiling
 
-    async def _echo_unary(self, seconds: float = 5.0, concurrency: int = 64) -> Row:
+    async def _echo_unary(self, seconds: float = 3.0, concurrency: int = 64) -> Row:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{self.ports['echo']}") as channel:
             call = channel.unary_unary("/bench.Echo/Unary", _IDENTITY, _IDENTITY)
             await call(b"warm-up")
@@ -378,7 +381,7 @@ class Bench:
             )
         )
 
-    async def _settle(self, count: object, target: int, stall: float = 15.0, most: float = 45.0) -> int:
+    async def _settle(self, count: object, target: int, stall: float = 15.0, most: float = 40.0) -> int:
         """Poll ``count()`` until it reaches ``target``, stops growing for ``stall`` seconds or ``most``
         seconds passed (the bench must end within 5 minutes; the row then shows what was held)."""
         best, since = -1, time.monotonic()
@@ -498,7 +501,7 @@ class Bench:
     async def _ramp_step(self, fleets: list[FleetProcess], redis: Redis, step: int) -> int:
         """Wait for ``step`` registrations; one table row with RSS and RSS per stream."""
         t0 = time.perf_counter()
-        held = await self._settle(lambda: self._held(redis), step)
+        held = await self._settle(lambda: self._held(redis), step, most=self.opts.step_seconds)
         rss = rss_mb(self.agents_pid)
         per = (rss - self.base_rss) * 1024 / max(held, 1)
         note = f"RSS {rss:.0f} MB ({self.base_rss:.0f} before), {per:.1f} KB/stream"
@@ -550,7 +553,7 @@ class Bench:
                         if step == opts.agents:
                             self.rows.append(await self._pings(client, headers, opts.pings, 1))
                             self.rows[-1].ceiling = pingpong.value
-                            self.rows.append(await self._pings(client, headers, opts.pings * 2, 16))
+                            self.rows.append(await self._pings(client, headers, opts.pings, 16))
                             self.rows.append(await self._fan_out(org, pool))
                             self.rows[-1].ceiling = unary.value
                     await self._idle(redis, opened)
