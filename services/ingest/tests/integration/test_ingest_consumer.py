@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -172,3 +173,21 @@ async def test_group_status_changes_and_other_orgs_groups_are_not_found(ingest) 
         "GetErrorGroup", svc.GetErrorGroupRequest(group_id=group.id), ingest.member(dsn.org_id)
     )
     assert got.latest_event.exceptions[0].type == "ValueError"
+
+
+async def test_a_message_naming_another_orgs_project_adds_nothing_to_its_groups(ingest) -> None:
+    victim, intruder = await _dsn(ingest), await _dsn(ingest)
+    # As a replayed message or a stale key cache could: the intruder's org with the victim's project.
+    forged = SimpleNamespace(org_id=intruder.org_id, project_id=victim.project_id)
+    await send(
+        ingest,
+        forged,
+        envelope(({"type": "event"}, json.dumps(error_event(uuid.uuid4().hex, value="forged")).encode())),
+    )
+    # A genuine event after it: once it is grouped, the forged one (earlier in the stream) was handled.
+    await send(
+        ingest, victim, envelope(({"type": "event"}, json.dumps(error_event(uuid.uuid4().hex)).encode()))
+    )
+    groups = await eventually(lambda: _groups(ingest, victim.org_id))
+    assert [(g.title, g.event_count) for g in groups] == [("ValueError: boom", 1)]
+    assert await _groups(ingest, intruder.org_id) == []
