@@ -11,3 +11,14 @@ STREAM = "INGEST"
 SUBJECTS = ["ingest.>"]
 SENTRY_SUBJECT = "ingest.raw.sentry"
 DLQ_SUBJECT = "ingest.dlq"
+
+# PostHog capture bodies as the SDK sent them (decompressed JSON); the gateway's headers say whose they are.
+POSTHOG_SUBJECT = "ingest.raw.posthog"
+# Validated service-metric pushes, published by this service's PushServiceMetrics before it answers.
+METRICS_SUBJECT = "ingest.raw.metrics"
+ORG_HEADER = "Ingest-Org-Id"
+APP_HEADER = "Ingest-App-Id"
+DSN_HEADER = "Ingest-Dsn-Id"
+RECEIVED_HEADER = "Ingest-Received-At"
+DLQ_REASON_HEADER = "Ingest-Dlq-Reason"
+DLQ_SOURCE_HEADER = "Ingest-Dlq-Subject"

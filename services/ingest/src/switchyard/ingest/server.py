@@ -12,6 +12,7 @@ from switchyard.db.engine import create_engine, create_read_session_factory, cre
 from switchyard.db.migrations import upgrade
 from switchyard.grpckit.handle import Closer, ServiceHandle, close_all
 from switchyard.grpckit.server import start_server
+from switchyard.ingest import analytics_streams
 from switchyard.ingest.config import Settings
 from switchyard.ingest.db.base import SCHEMA
 from switchyard.ingest.domain.common import Clock, utcnow
@@ -32,11 +33,13 @@ class IngestServer(ServiceHandle):
         deps: The collaborators the domain services were built with.
         engine: The PostgreSQL engine (tests read raw rows through it).
         js: The JetStream context (tests publish and inspect the stream through it).
+        analytics: The analytics/metrics services and consumers (``stop()`` / ``start()`` pause and resume).
     """
 
     deps: Deps
     engine: AsyncEngine
     js: nats.js.JetStreamContext
+    analytics: analytics_streams.AnalyticsParts
 
 
 async def migrate(settings: Settings) -> None:
@@ -74,9 +77,19 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     closers: list[Closer] = []
     try:
         deps, engine, js = await _build(settings, clock or utcnow, closers)
+        analytics = analytics_streams.build(deps, js, settings=settings)
+        closers.append(analytics.stop)
+        if settings.consume:
+            analytics.start()
+        services = Services(
+            dsns=DsnService(deps),
+            analytics=analytics.analytics,
+            metrics_keys=analytics.metrics_keys,
+            metrics=analytics.metrics,
+        )
         running = await start_server(
             name="ingest",
-            servicers=[(add_to_server, IngestServicer(Services(dsns=DsnService(deps))))],
+            servicers=[(add_to_server, IngestServicer(services))],
             service_names=[SERVICE_NAME],
             principal_key=settings.principal_key,
             host=settings.grpc_host,
@@ -85,4 +98,6 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     except BaseException:
         await close_all(closers[::-1], service="ingest")
         raise
-    return IngestServer(running=running, deps=deps, engine=engine, js=js, closers=closers[::-1])
+    return IngestServer(
+        running=running, deps=deps, engine=engine, js=js, analytics=analytics, closers=closers[::-1]
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from switchyard.ingest.rpc._analytics import AnalyticsRpc
 from switchyard.ingest.rpc._context import Services
 from switchyard.ingest.rpc._dsns import DsnRpc
 from switchyard.ingest.v1 import ingest_service_pb2_grpc as grpc_api
@@ -9,7 +10,7 @@ from switchyard.ingest.v1 import ingest_service_pb2_grpc as grpc_api
 SERVICE_NAME = "switchyard.ingest.v1.IngestService"
 
 
-class IngestServicer(DsnRpc, grpc_api.IngestServiceServicer):
+class IngestServicer(DsnRpc, AnalyticsRpc, grpc_api.IngestServiceServicer):
     """Every RPC of ``switchyard.ingest.v1.IngestService``."""
 
 

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import grpc
+from switchyard.ingest.domain.analytics.queries import AnalyticsService
 from switchyard.ingest.domain.dsns.service import DsnService
+from switchyard.ingest.domain.metrics.keys import MetricsKeyService
+from switchyard.ingest.domain.metrics.service import MetricsService
 
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
@@ -16,6 +19,9 @@ class Services:
     """The domain services one servicer calls."""
 
     dsns: DsnService
+    analytics: AnalyticsService
+    metrics_keys: MetricsKeyService
+    metrics: MetricsService
 
 
 class Base:
