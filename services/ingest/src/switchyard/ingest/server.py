@@ -14,10 +14,13 @@ from switchyard.grpckit.handle import Closer, ServiceHandle, close_all
 from switchyard.grpckit.server import start_server
 from switchyard.ingest import analytics_streams
 from switchyard.ingest.config import Settings
+from switchyard.ingest.consumer import SentryConsumer
 from switchyard.ingest.db.base import SCHEMA
 from switchyard.ingest.domain.common import Clock, utcnow
 from switchyard.ingest.domain.context import Deps
 from switchyard.ingest.domain.dsns.service import DsnService
+from switchyard.ingest.domain.errors.groups import GroupService
+from switchyard.ingest.domain.sourcemaps.service import SourceMapService
 from switchyard.ingest.events import STREAM, SUBJECTS
 from switchyard.ingest.rpc import SERVICE_NAME, IngestServicer, Services, add_to_server
 
@@ -33,12 +36,14 @@ class IngestServer(ServiceHandle):
         deps: The collaborators the domain services were built with.
         engine: The PostgreSQL engine (tests read raw rows through it).
         js: The JetStream context (tests publish and inspect the stream through it).
+        sentry: The Sentry payload consumer (``stop()`` / ``start()`` pause and resume it).
         analytics: The analytics/metrics services and consumers (``stop()`` / ``start()`` pause and resume).
     """
 
     deps: Deps
     engine: AsyncEngine
     js: nats.js.JetStreamContext
+    sentry: SentryConsumer
     analytics: analytics_streams.AnalyticsParts
 
 
@@ -63,6 +68,17 @@ async def _build(
     return deps, engine, js
 
 
+def _services(deps: Deps, settings: Settings, analytics: analytics_streams.AnalyticsParts) -> Services:
+    return Services(
+        dsns=DsnService(deps),
+        groups=GroupService(deps),
+        source_maps=SourceMapService(deps, max_bytes=settings.sourcemap_max_bytes),
+        analytics=analytics.analytics,
+        metrics_keys=analytics.metrics_keys,
+        metrics=analytics.metrics,
+    )
+
+
 async def start(settings: Settings, *, port: int | None = None, clock: Clock | None = None) -> IngestServer:
     """Start the consumers and serve gRPC.
 
@@ -77,19 +93,23 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     closers: list[Closer] = []
     try:
         deps, engine, js = await _build(settings, clock or utcnow, closers)
-        analytics = analytics_streams.build(deps, js, settings=settings)
-        closers.append(analytics.stop)
-        if settings.consume:
-            analytics.start()
-        services = Services(
-            dsns=DsnService(deps),
-            analytics=analytics.analytics,
-            metrics_keys=analytics.metrics_keys,
-            metrics=analytics.metrics,
+        sentry = SentryConsumer(
+            js,
+            deps.sessions,
+            clock=deps.clock,
+            durable=settings.sentry_durable,
+            batch_size=settings.batch_size,
         )
+        analytics = analytics_streams.build(deps, js, settings=settings)
+        if settings.consume:
+            sentry.start()
+            analytics.start()
+        # Closers run in reverse: the consumers stop before NATS and PostgreSQL close.
+        closers.append(sentry.stop)
+        closers.append(analytics.stop)
         running = await start_server(
             name="ingest",
-            servicers=[(add_to_server, IngestServicer(services))],
+            servicers=[(add_to_server, IngestServicer(_services(deps, settings, analytics)))],
             service_names=[SERVICE_NAME],
             principal_key=settings.principal_key,
             host=settings.grpc_host,
@@ -99,5 +119,11 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
         await close_all(closers[::-1], service="ingest")
         raise
     return IngestServer(
-        running=running, deps=deps, engine=engine, js=js, analytics=analytics, closers=closers[::-1]
+        running=running,
+        deps=deps,
+        engine=engine,
+        js=js,
+        sentry=sentry,
+        analytics=analytics,
+        closers=closers[::-1],
     )

@@ -8,8 +8,10 @@ from typing import Any, TypeAlias
 import grpc
 from switchyard.ingest.domain.analytics.queries import AnalyticsService
 from switchyard.ingest.domain.dsns.service import DsnService
+from switchyard.ingest.domain.errors.groups import GroupService
 from switchyard.ingest.domain.metrics.keys import MetricsKeyService
 from switchyard.ingest.domain.metrics.service import MetricsService
+from switchyard.ingest.domain.sourcemaps.service import SourceMapService
 
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
@@ -19,6 +21,8 @@ class Services:
     """The domain services one servicer calls."""
 
     dsns: DsnService
+    groups: GroupService
+    source_maps: SourceMapService
     analytics: AnalyticsService
     metrics_keys: MetricsKeyService
     metrics: MetricsService
