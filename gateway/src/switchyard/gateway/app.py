@@ -26,6 +26,8 @@ from switchyard.gateway.clients.ingest import IngestClient
 from switchyard.gateway.clients.mutations import MutationsClient
 from switchyard.gateway.clients.workers import WorkersClient
 from switchyard.gateway.config import Settings
+from switchyard.gateway.domain.analytics import controllers as analytics
+from switchyard.gateway.domain.analytics import metrics as service_metrics
 from switchyard.gateway.domain.api_keys import controllers as api_keys
 from switchyard.gateway.domain.auth import controllers as auth
 from switchyard.gateway.domain.credentials import controllers as credentials
@@ -80,6 +82,8 @@ ROUTES: list[Any] = [
     *system.ROUTES,
     *health.ROUTES,
     *server_operator.ROUTES,
+    *analytics.ROUTES,
+    *service_metrics.ROUTES,
 ]
 
 

@@ -22,7 +22,6 @@ from switchyard.ingest.domain.metrics import push
 from switchyard.ingest.domain.metrics.keys import MetricsKeyService
 from switchyard.ingest.domain.metrics.service import MetricsService, store_points
 from switchyard.ingest.events import (
-    APP_HEADER,
     DSN_HEADER,
     METRICS_SUBJECT,
     ORG_HEADER,
@@ -43,7 +42,6 @@ def parse_capture_msg(msg: Msg) -> Capture:
         raise ValueError(f"bad {RECEIVED_HEADER} header") from exc
     return Capture(
         org_id=org,
-        app_id=headers.get(APP_HEADER, ""),
         dsn_id=headers.get(DSN_HEADER, ""),
         received_at=received_at,
         events=parse_capture(msg.data, msg_id=msg_id_of(msg), received_at=received_at),

@@ -17,7 +17,6 @@ POSTHOG_SUBJECT = "ingest.raw.posthog"
 # Validated service-metric pushes, published by this service's PushServiceMetrics before it answers.
 METRICS_SUBJECT = "ingest.raw.metrics"
 ORG_HEADER = "Ingest-Org-Id"
-APP_HEADER = "Ingest-App-Id"
 DSN_HEADER = "Ingest-Dsn-Id"
 RECEIVED_HEADER = "Ingest-Received-At"
 DLQ_REASON_HEADER = "Ingest-Dlq-Reason"
