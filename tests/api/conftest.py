@@ -206,6 +206,8 @@ async def ingest_server(api_database_url: str, redis_url: str, nats_url: str, pr
         nats_url=nats_url,
         principal_key=principal_key,
         sentry_durable=f"ingest.sentry-api-{uuid.uuid4().hex[:8]}",
+        analytics_durable=f"ingest.analytics-api-{uuid.uuid4().hex[:8]}",
+        metrics_durable=f"ingest.metrics-api-{uuid.uuid4().hex[:8]}",
     )
     await server.migrate(settings)
     running = await server.start(settings, port=0)

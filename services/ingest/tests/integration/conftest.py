@@ -64,6 +64,8 @@ def ingest_settings(database_url: str, redis_url: str, nats_url: str, principal_
         nats_url=nats_url,
         principal_key=principal_key,
         sentry_durable=f"ingest.sentry-it-{uuid.uuid4().hex[:8]}",
+        analytics_durable=f"ingest.analytics-it-{uuid.uuid4().hex[:8]}",
+        metrics_durable=f"ingest.metrics-it-{uuid.uuid4().hex[:8]}",
     )
 
 
