@@ -12,7 +12,7 @@ import pytest
 from switchyard.ingest.v1 import analytics_pb2 as apb
 from switchyard.ingest.v1 import ingest_service_pb2 as svc
 
-from ._analytics import capture, event, eventually, ts
+from services.ingest.tests.integration._analytics import capture, event, eventually, ts
 
 pytestmark = pytest.mark.integration
 
