@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from switchyard.gateway.auth.deps import TENANT
 from switchyard.gateway.domain.analytics.params import integer, window
 from switchyard.gateway.schema import CamelStruct, rfc3339
@@ -20,7 +20,7 @@ from switchyard.gateway.state import Gateway
 from switchyard.grpckit.principal import Principal
 from switchyard.ingest.v1 import analytics_pb2 as pb
 
-FromParam = Annotated[str | None, Parameter(query="from", required=False)]
+FromParam = Annotated[str | None, QueryParameter(query="from", required=False)]
 
 
 class Event(CamelStruct):
@@ -148,10 +148,10 @@ class AnalyticsController(Controller):
         principal: NamedDependency[Principal],
         gateway: NamedDependency[Gateway],
         from_: FromParam = None,
-        name: str = "",
-        app: str = "",
-        to: str | None = None,
-        limit: str | None = None,
+        name: FromQuery[str] = "",
+        app: FromQuery[str] = "",
+        to: FromQuery[str | None] = None,
+        limit: FromQuery[str | None] = None,
     ) -> Events:
         """List events."""
         request = pb.ListAnalyticsEventsRequest(event=name, app_id=app, limit=integer(limit, "limit"))
@@ -181,8 +181,8 @@ class AnalyticsController(Controller):
         principal: NamedDependency[Principal],
         gateway: NamedDependency[Gateway],
         from_: FromParam = None,
-        app: str = "",
-        to: str | None = None,
+        app: FromQuery[str] = "",
+        to: FromQuery[str | None] = None,
     ) -> TopEvents:
         """Top names."""
         request = pb.TopAnalyticsEventsRequest(app_id=app)

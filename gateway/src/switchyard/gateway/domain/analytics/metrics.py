@@ -11,7 +11,7 @@ from typing import Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from switchyard.gateway.auth.deps import TENANT
 from switchyard.gateway.errors import GatewayError
 from switchyard.gateway.request_id import request_id_of
@@ -145,8 +145,8 @@ class MetricsKeysController(Controller):
         return _key(r.key)
 
 
-class ServiceMetricsPushController(Controller):
-    """``POST /api/services/{id}/metrics``: authenticated by a push key, not by a user."""
+class ServiceMetricsController(Controller):
+    """``/api/services/{id}/metrics``: pushes authenticated by a push key; range queries by org members."""
 
     path = "/api/services"
     tags = ["Metrics"]
@@ -169,17 +169,10 @@ class ServiceMetricsPushController(Controller):
         )
         return Accepted(accepted=r.accepted)
 
-
-class ServiceMetricsController(Controller):
-    """``GET /api/services/{id}/metrics``: the org's pushed series of a service."""
-
-    path = "/api/services"
-    tags = ["Metrics"]
-    dependencies = TENANT
-    security = [{"bearer": []}]
-
     @get(
         "/{serviceId:str}/metrics",
+        dependencies=TENANT,
+        security=[{"bearer": []}],
         operation_id="GetServiceMetrics",
         description="Per-instance series of a service over range=1h|6h|24h|7d (buckets of 1 min, 5 min, 15 min, 1 h; each point the bucket's average), optionally one metric name. 404 when the org never pushed metrics for the service.",  # noqa: E501
     )
@@ -188,8 +181,8 @@ class ServiceMetricsController(Controller):
         serviceId: FromPath[str],
         principal: NamedDependency[Principal],
         gateway: NamedDependency[Gateway],
-        range: str = "1h",
-        name: str = "",
+        range: FromQuery[str] = "1h",
+        name: FromQuery[str] = "",
     ) -> ServiceMetrics:
         """Range query."""
         r = await gateway.ingest.query_service_metrics(
@@ -213,4 +206,4 @@ class ServiceMetricsController(Controller):
         )
 
 
-ROUTES = [MetricsKeysController, ServiceMetricsPushController, ServiceMetricsController]
+ROUTES = [MetricsKeysController, ServiceMetricsController]
