@@ -14,7 +14,7 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from switchyard.gateway.auth.deps import TENANT
-from switchyard.gateway.domain.analytics.params import integer, window
+from switchyard.gateway.domain.analytics.params import bad, bounded, window
 from switchyard.gateway.schema import CamelStruct, rfc3339
 from switchyard.gateway.state import Gateway
 from switchyard.grpckit.principal import Principal
@@ -154,7 +154,7 @@ class AnalyticsController(Controller):
         limit: FromQuery[str | None] = None,
     ) -> Events:
         """List events."""
-        request = pb.ListAnalyticsEventsRequest(event=name, app_id=app, limit=integer(limit, "limit"))
+        request = pb.ListAnalyticsEventsRequest(event=name, app_id=app, limit=bounded(limit, "limit", low=1, high=1000))
         window(request, from_, to)
         r = await gateway.ingest.list_analytics_events(principal, request)
         return Events(
@@ -205,6 +205,9 @@ class AnalyticsController(Controller):
         gateway: NamedDependency[Gateway],
     ) -> Funnel:
         """Funnel counts."""
+        if data.window_hours < 1:
+            # 0 means "default" on the wire; an explicit 0 here is a mistake.
+            raise bad("windowHours", "must be 1..8760")
         request = pb.AnalyticsFunnelRequest(steps=data.steps, app_id=data.app, window_hours=data.window_hours)
         window(request, data.from_, data.to)
         r = await gateway.ingest.analytics_funnel(principal, request)

@@ -38,6 +38,14 @@ def integer(value: str | None, field: str) -> int:
         raise bad(field, "must be an integer") from exc
 
 
+def bounded(value: str | None, field: str, *, low: int, high: int) -> int:
+    """An optional integer query value in ``low..high``; 0 (the service's default) when absent."""
+    number = integer(value, field)
+    if value is not None and value.strip() and not low <= number <= high:
+        raise bad(field, f"must be {low}..{high}")
+    return number
+
+
 def window(request: object, start: str | None, end: str | None) -> None:
     """Set the optional ``from`` / ``to`` of ``request`` from their RFC 3339 texts."""
     for field, text in (("from", start), ("to", end)):
