@@ -65,7 +65,9 @@ async def gateway_over_tcp(**settings: Any) -> AsyncIterator[str]:
     """
     port = free_port()
     app = create_app(GatewaySettings(**settings))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:

@@ -154,7 +154,9 @@ class AnalyticsController(Controller):
         limit: FromQuery[str | None] = None,
     ) -> Events:
         """List events."""
-        request = pb.ListAnalyticsEventsRequest(event=name, app_id=app, limit=bounded(limit, "limit", low=1, high=1000))
+        request = pb.ListAnalyticsEventsRequest(
+            event=name, app_id=app, limit=bounded(limit, "limit", low=1, high=1000)
+        )
         window(request, from_, to)
         r = await gateway.ingest.list_analytics_events(principal, request)
         return Events(
