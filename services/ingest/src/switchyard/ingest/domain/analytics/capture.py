@@ -97,7 +97,9 @@ def parse_event(raw: Any, *, msg_id: str, index: int, received_at: datetime) -> 
     name = raw.get("event")
     if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
         raise Malformed(f"event {index}: event must be a name of 1..{NAME_MAX} characters")
-    properties = raw.get("properties") or {}
+    properties = raw.get("properties")
+    if properties is None:
+        properties = {}
     if not isinstance(properties, dict):
         raise Malformed(f"event {index}: properties must be an object")
     return CapturedEvent(
