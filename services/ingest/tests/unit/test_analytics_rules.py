@@ -38,9 +38,15 @@ def test_capture_shapes_and_fallbacks() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [[{"event": "", "distinct_id": "u"}], [{"event": "a"}], [{"event": "a", "distinct_id": "u", "properties": []}],
-     {"batch": {}}, "text", [{"event": "a", "distinct_id": "u", "timestamp": "noon"}]],
-)  # fmt: skip
+    [
+        [{"event": "", "distinct_id": "u"}],
+        [{"event": "a"}],
+        [{"event": "a", "distinct_id": "u", "properties": []}],
+        {"batch": {}},
+        "text",
+        [{"event": "a", "distinct_id": "u", "timestamp": "noon"}],
+    ],
+)
 def test_capture_refuses_what_it_can_never_store(body: object) -> None:
     with pytest.raises(Malformed):
         _parse(body)
