@@ -152,6 +152,16 @@ EXPECTED_OPERATIONS = {
     ("GET", "/health"): "Health",
     ("GET", "/readyz"): "Ready",
     ("GET", "/api/version"): "GetVersion",
+    ("GET", "/api/analytics/events"): "ListAnalyticsEvents",
+    ("GET", "/api/analytics/events/top"): "TopAnalyticsEvents",
+    ("POST", "/api/analytics/funnels"): "AnalyticsFunnel",
+    ("POST", "/api/analytics/retention"): "AnalyticsRetention",
+    ("POST", "/api/analytics/retention/summary"): "AnalyticsRetentionSummary",
+    ("GET", "/api/metrics/keys"): "ListMetricsKeys",
+    ("POST", "/api/metrics/keys"): "CreateMetricsKey",
+    ("DELETE", "/api/metrics/keys/{keyId}"): "RevokeMetricsKey",
+    ("POST", "/api/services/{serviceId}/metrics"): "PushServiceMetrics",
+    ("GET", "/api/services/{serviceId}/metrics"): "GetServiceMetrics",
 }
 
 
