@@ -275,10 +275,16 @@ def serve_gateway() -> Any:
 
 @pytest.fixture(scope="session")
 def fleet_addrs(
-    workers_addr: str, mutations_addr: str, agents_addr: str, deploy_addr: str, ingest_addr: str
+    workers_addr: str,
+    mutations_addr: str,
+    agents_addr: str,
+    deploy_addr: str,
+    ingest_addr: str,
+    nats_url: str,
 ) -> dict[str, str]:
-    """Gateway settings pointing at the in-process workers, mutations, agents, deploy and ingest services."""
+    """Gateway settings pointing at the in-process services (and NATS, for the ingest doors)."""
     return {
+        "nats_url": nats_url,
         "workers_addr": workers_addr,
         "mutations_addr": mutations_addr,
         "agents_addr": agents_addr,

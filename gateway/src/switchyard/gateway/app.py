@@ -23,6 +23,7 @@ from switchyard.gateway.clients.agents import AgentsClient
 from switchyard.gateway.clients.deploy import DeployClient
 from switchyard.gateway.clients.identity import IdentityClient
 from switchyard.gateway.clients.ingest import IngestClient
+from switchyard.gateway.clients.ingest_door import DsnKeys, IngestBus
 from switchyard.gateway.clients.mutations import MutationsClient
 from switchyard.gateway.clients.workers import WorkersClient
 from switchyard.gateway.config import Settings
@@ -34,6 +35,7 @@ from switchyard.gateway.domain.credentials import controllers as credentials
 from switchyard.gateway.domain.deploy import ROUTES as DEPLOY_ROUTES
 from switchyard.gateway.domain.deps import GATEWAY
 from switchyard.gateway.domain.enrolment import controllers as enrolment
+from switchyard.gateway.domain.ingest import ROUTES as INGEST_ROUTES
 from switchyard.gateway.domain.members import controllers as members
 from switchyard.gateway.domain.messages import controllers as messages
 from switchyard.gateway.domain.mutations import controllers as mutations
@@ -82,6 +84,7 @@ ROUTES: list[Any] = [
     *system.ROUTES,
     *health.ROUTES,
     *server_operator.ROUTES,
+    *INGEST_ROUTES,
     *analytics.ROUTES,
     *service_metrics.ROUTES,
 ]
@@ -137,6 +140,8 @@ def _lifespan(settings: Settings) -> Any:
             deploy=deploy,
             ingest_channel=ingest_channel,
             ingest=ingest,
+            dsn_keys=DsnKeys(ingest),
+            ingest_bus=IngestBus(settings.nats_url),
         )
         try:
             yield
@@ -146,6 +151,7 @@ def _lifespan(settings: Settings) -> Any:
             await mutations_channel.close()
             await agents_channel.close()
             await deploy_channel.close()
+            await app.state.gateway.ingest_bus.close()
             await ingest_channel.close()
             await redis.aclose()
 

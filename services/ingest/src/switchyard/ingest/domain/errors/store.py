@@ -57,7 +57,9 @@ async def _fresh(session: AsyncSession, batch: list[Parsed], now: datetime) -> l
     result = await session.execute(
         insert(ProcessedMessage).values(rows).on_conflict_do_nothing().returning(ProcessedMessage.msg_id)
     )
-    return [unique[m] for m in sorted(result.scalars())]
+    fresh = set(result.scalars())
+    # Stream order, so a new group takes its title from its first event.
+    return [p for m, p in unique.items() if m in fresh]
 
 
 async def _groups(

@@ -16,6 +16,8 @@ ORG_HEADER = "Ingest-Org-Id"
 PROJECT_HEADER = "Ingest-Project-Id"
 KIND_HEADER = "Ingest-Kind"
 RECEIVED_HEADER = "Ingest-Received-At"
+# The event id the gateway answered with (it generated one when the event had none).
+EVENT_ID_HEADER = "Ingest-Event-Id"
 KIND_ENVELOPE = "envelope"
 KIND_STORE = "store"
 # Envelope items stored as error events; every other type is accepted and counted.
@@ -29,7 +31,7 @@ def _received_at(headers: Mapping[str, str], now: datetime) -> datetime:
         return now
 
 
-def _store_body(body: bytes, received_at: datetime) -> dict[str, object]:
+def _store_body(body: bytes) -> dict[str, object]:
     try:
         event = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -55,7 +57,10 @@ def parse_message(*, msg_id: str, headers: Mapping[str, str], body: bytes, now: 
     received_at = _received_at(headers, now)
     kind = headers.get(KIND_HEADER, KIND_ENVELOPE)
     if kind == KIND_STORE:
-        error = canonical_error(_store_body(body, received_at), received_at=received_at)
+        event = _store_body(body)
+        if not event.get("event_id"):
+            event["event_id"] = headers.get(EVENT_ID_HEADER)
+        error = canonical_error(event, received_at=received_at)
         return Parsed(msg_id=msg_id, org_id=org, project_id=project, errors=[error])
     if kind != KIND_ENVELOPE:
         raise Malformed(f"unknown {KIND_HEADER} {kind!r}")
