@@ -27,6 +27,7 @@ from switchyard.gateway.clients.ingest_door import DsnKeys, IngestBus
 from switchyard.gateway.clients.mutations import MutationsClient
 from switchyard.gateway.clients.workers import WorkersClient
 from switchyard.gateway.config import Settings
+from switchyard.gateway.domain.analytics import capture as posthog
 from switchyard.gateway.domain.analytics import controllers as analytics
 from switchyard.gateway.domain.analytics import metrics as service_metrics
 from switchyard.gateway.domain.api_keys import controllers as api_keys
@@ -85,6 +86,7 @@ ROUTES: list[Any] = [
     *health.ROUTES,
     *server_operator.ROUTES,
     *INGEST_ROUTES,
+    *posthog.ROUTES,
     *analytics.ROUTES,
     *service_metrics.ROUTES,
 ]
