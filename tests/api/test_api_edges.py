@@ -162,6 +162,10 @@ EXPECTED_OPERATIONS = {
     ("DELETE", "/api/metrics/keys/{keyId}"): "RevokeMetricsKey",
     ("POST", "/api/services/{serviceId}/metrics"): "PushServiceMetrics",
     ("GET", "/api/services/{serviceId}/metrics"): "GetServiceMetrics",
+    ("POST", "/i/v0/e"): "PosthogCapture",
+    ("POST", "/capture"): "PosthogCaptureLegacy",
+    ("POST", "/e"): "PosthogCaptureE",
+    ("POST", "/batch"): "PosthogBatch",
 }
 
 

@@ -26,9 +26,20 @@ from switchyard.gateway.errors import GatewayError
 from switchyard.gateway.state import Gateway
 
 POSTHOG_SUBJECT = "ingest.raw.posthog"
-PATHS = ["/i/v0/e", "/i/v0/e/", "/capture", "/capture/", "/e", "/e/", "/batch", "/batch/"]
+# Litestar matches each with and without the trailing slash the SDKs send.
+OPERATIONS = {
+    "/i/v0/e": "PosthogCapture",
+    "/capture": "PosthogCaptureLegacy",
+    "/e": "PosthogCaptureE",
+    "/batch": "PosthogBatch",
+}
 _GZIP_COMPRESSIONS = {"gzip", "gzip-js"}
 AnyRequest = Request[Any, Any, Any]
+
+
+def _operation_id(handler: Any, method: Any, components: list[Any]) -> str:
+    # One handler serves four paths; OpenAPI needs an operation id per path.
+    return OPERATIONS.get("/" + "/".join(str(c) for c in components), "PosthogCapture")
 
 
 def _bad(message: str) -> GatewayError:
@@ -115,9 +126,9 @@ class PosthogCaptureController(Controller):
     tags = ["Analytics"]
 
     @post(
-        PATHS,
+        list(OPERATIONS),
         status_code=200,
-        operation_id="PosthogCapture",
+        operation_id=_operation_id,
         description="PostHog capture: one event {api_key, event, distinct_id, properties?, timestamp?, uuid?} or {api_key, batch: [...]}; JSON, gzip (Content-Encoding or ?compression=gzip-js) or form data= (base64). The api_key (or token) is a DSN public key: 401 when missing or unknown, 429 with Retry-After over the per-key rate, 413 over the body limit, 400 for a bad body. {status: 1} once the body is durable in JetStream.",  # noqa: E501
     )
     async def capture(self, request: AnyRequest, gateway: NamedDependency[Gateway]) -> dict[str, int]:
