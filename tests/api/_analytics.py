@@ -15,7 +15,7 @@ from switchyard.gateway.config import Settings as GatewaySettings
 from switchyard.grpckit.principal import METADATA_KEY, Principal, PrincipalSigner
 from switchyard.ingest.v1 import ingest_service_pb2 as svc
 from switchyard.ingest.v1 import ingest_service_pb2_grpc as svc_grpc
-from switchyard.testing import free_port
+from switchyard.testing import eventually, free_port
 
 
 async def create_dsn(ingest_addr: str, principal_key: bytes, session: Any, app_id: str = "") -> Any:
@@ -28,16 +28,6 @@ async def create_dsn(ingest_addr: str, principal_key: bytes, session: Any, app_i
             svc.CreateDsnRequest(name="web", app_id=app_id), metadata=metadata, timeout=10
         )
     return reply.dsn
-
-
-async def until(probe: Any, within: float = 20.0) -> Any:
-    """Poll ``probe`` until it returns a truthy value; the last value when ``within`` seconds pass."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        value = await probe()
-        if value or asyncio.get_running_loop().time() > deadline:
-            return value
-        await asyncio.sleep(0.1)
 
 
 async def events_of(
@@ -53,7 +43,7 @@ async def events_of(
         events: list[dict[str, Any]] = response.json()["events"]
         return events if len(events) >= expected else None
 
-    return await until(probe) or []
+    return await eventually(probe) or []
 
 
 @asynccontextmanager

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-
-from tests.api._analytics import until
+from switchyard.testing import eventually as until
 
 pytestmark = pytest.mark.integration
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
@@ -39,13 +38,3 @@ def ts(moment: datetime) -> Timestamp:
     value = Timestamp()
     value.FromDatetime(moment)
     return value
-
-
-async def eventually(probe: Any, within: float = 20.0) -> Any:
-    """Poll ``probe`` until it returns a truthy value; the last value when ``within`` seconds pass."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        value = await probe()
-        if value or asyncio.get_running_loop().time() > deadline:
-            return value
-        await asyncio.sleep(0.1)

@@ -11,8 +11,9 @@ import grpc
 import pytest
 from switchyard.ingest.v1 import analytics_pb2 as apb
 from switchyard.ingest.v1 import ingest_service_pb2 as svc
+from switchyard.testing import eventually
 
-from services.ingest.tests.integration._analytics import capture, event, eventually, ts
+from services.ingest.tests.integration._analytics import capture, event, ts
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,7 @@ import grpc
 import pytest
 from sqlalchemy import text
 from switchyard.ingest.v1 import analytics_pb2 as apb
-
-from services.ingest.tests.integration._analytics import eventually
+from switchyard.testing import eventually
 
 pytestmark = pytest.mark.integration
 
