@@ -166,6 +166,21 @@ EXPECTED_OPERATIONS = {
     ("POST", "/capture"): "PosthogCaptureLegacy",
     ("POST", "/e"): "PosthogCaptureE",
     ("POST", "/batch"): "PosthogBatch",
+    ("POST", "/api/{projectId}/envelope"): "sentryEnvelope",
+    ("POST", "/api/{projectId}/store"): "sentryStore",
+    ("POST", "/api/errors/ingest"): "ingestError",
+    ("POST", "/api/errors/dsns"): "createDsn",
+    ("GET", "/api/errors/dsns"): "listDsns",
+    ("DELETE", "/api/errors/dsns/{dsnId}"): "deleteDsn",
+    ("GET", "/api/errors/groups"): "listErrorGroups",
+    ("GET", "/api/errors/groups/{groupId}"): "getErrorGroup",
+    ("GET", "/api/errors/groups/{groupId}/events"): "listErrorEvents",
+    ("PATCH", "/api/errors/groups/{groupId}"): "updateErrorGroup",
+    ("POST", "/api/errors/groups/{groupId}/resolve"): "resolveErrorGroup",
+    ("POST", "/api/errors/groups/{groupId}/ignore"): "ignoreErrorGroup",
+    ("POST", "/api/errors/sourcemaps"): "uploadSourceMap",
+    ("GET", "/api/errors/sourcemaps"): "listSourceMaps",
+    ("DELETE", "/api/errors/sourcemaps/{sourceMapId}"): "deleteSourceMap",
 }
 
 

@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 from switchyard.gateway.app import create_app
@@ -33,7 +32,7 @@ APP = textwrap.dedent(
 
     import sentry_sdk
 
-    sentry_sdk.init(dsn=sys.argv[1], release="shop@1.0.0", environment="test", debug=True)
+    sentry_sdk.init(dsn=sys.argv[1], release="shop@1.0.0", environment="test")
 
 
     def work(order):
@@ -283,7 +282,7 @@ async def test_events_sent_while_the_consumer_is_stopped_are_all_stored_exactly_
             assert sent.status_code == 200, sent.text
         assert (await api.client.get("/api/errors/groups", headers=owner.headers())).json()["groups"] == []
     finally:
-        ingest_server.sentry.start()
+        await ingest_server.sentry.start()
 
     groups = await groups_of(api, owner, total=1000, within=120)
     assert [g["eventCount"] for g in groups] == [1000]

@@ -47,6 +47,7 @@ REQUIRED_ENV: dict[str, tuple[str, ...]] = {
         "GATEWAY_AGENTS_ADDR",
         "GATEWAY_INGEST_ADDR",
         "REDIS_URL",
+        "NATS_URL",
         "SWITCHYARD_PRINCIPAL_KEY",
         "GATEWAY_HOST",
     ),

@@ -66,6 +66,7 @@ def ingest_settings(database_url: str, redis_url: str, nats_url: str, principal_
         sentry_durable=f"ingest.sentry-it-{uuid.uuid4().hex[:8]}",
         analytics_durable=f"ingest.analytics-it-{uuid.uuid4().hex[:8]}",
         metrics_durable=f"ingest.metrics-it-{uuid.uuid4().hex[:8]}",
+        sentry_deliver_new=True,
     )
 
 
@@ -77,6 +78,12 @@ async def ingest_server(ingest_settings: Settings) -> AsyncIterator[IngestServer
     try:
         yield running
     finally:
+        for durable in (
+            ingest_settings.sentry_durable,
+            ingest_settings.analytics_durable,
+            ingest_settings.metrics_durable,
+        ):
+            await running.js.delete_consumer("INGEST", durable.replace(".", "_"))
         await running.stop(grace=1)
 
 

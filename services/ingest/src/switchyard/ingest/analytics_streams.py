@@ -88,10 +88,10 @@ class AnalyticsParts:
     metrics: MetricsService
     consumers: list[BatchConsumer[Any]]
 
-    def start(self) -> None:
+    async def start(self) -> None:
         """Start (or resume) both consumers."""
         for consumer in self.consumers:
-            consumer.start()
+            await consumer.start()
 
     async def stop(self) -> None:
         """Stop both consumers; what they did not acknowledge stays in the stream."""
@@ -114,6 +114,7 @@ def build(deps: Deps, js: nats.js.JetStreamContext, *, settings: Settings) -> An
         batch_size=settings.batch_size,
         parse=parse_capture_msg,
         store=store_capture_batch,
+        deliver_new=settings.sentry_deliver_new,
     )
     metrics_consumer: BatchConsumer[Any] = BatchConsumer(
         js,
@@ -123,6 +124,7 @@ def build(deps: Deps, js: nats.js.JetStreamContext, *, settings: Settings) -> An
         batch_size=settings.batch_size,
         parse=parse_metrics_msg,
         store=metrics_store(deps.clock),
+        deliver_new=settings.sentry_deliver_new,
     )
     return AnalyticsParts(
         analytics=AnalyticsService(deps),

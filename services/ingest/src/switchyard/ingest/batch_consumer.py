@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 import nats.errors
 import nats.js
 from nats.aio.msg import Msg
-from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.bus import MSG_ID_HEADER, publish
 from switchyard.ingest.events import DLQ_REASON_HEADER, DLQ_SOURCE_HEADER, DLQ_SUBJECT, STREAM
@@ -59,6 +59,7 @@ class BatchConsumer(Generic[T]):
         batch_size: Messages per fetch and per transaction.
         parse: A message to its payload; ``ValueError`` dead-letters the message.
         store: Stores parsed payloads in the given transaction (idempotently).
+        deliver_new: A durable created by this consumer starts at the end of the stream.
     """
 
     def __init__(
@@ -71,17 +72,27 @@ class BatchConsumer(Generic[T]):
         batch_size: int,
         parse: Callable[[Msg], T],
         store: Store[T],
+        deliver_new: bool = False,
     ) -> None:
         self._js, self._sessions, self._subject = js, sessions, subject
         self._durable = durable.replace(".", "_")
         self._batch, self._parse, self._store_fn = batch_size, parse, store
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._deliver = DeliverPolicy.NEW if deliver_new else DeliverPolicy.ALL
+        self._subscription: nats.js.JetStreamContext.PullSubscription | None = None
 
-    def start(self) -> None:
-        """Start consuming (again, after ``stop``)."""
+    async def start(self) -> None:
+        """Start consuming (again, after ``stop``); the durable exists when this returns, unless NATS
+        refused it, in which case the background task keeps trying."""
         if self._task is None or self._task.done():
             self._stop = asyncio.Event()
+            try:
+                self._subscription = await self._subscribe()
+            except Exception:
+                log.warning(
+                    "subscribe failed, retrying in the background", consumer=self._durable, exc_info=True
+                )
             self._task = asyncio.create_task(self._run(), name=f"ingest-{self._durable}")
 
     async def stop(self) -> None:
@@ -96,6 +107,7 @@ class BatchConsumer(Generic[T]):
         config = ConsumerConfig(
             durable_name=self._durable,
             ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=self._deliver,
             filter_subject=self._subject,
             ack_wait=ACK_WAIT_SECONDS,
             max_ack_pending=max(1000, self._batch * 4),
@@ -107,7 +119,8 @@ class BatchConsumer(Generic[T]):
     async def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                subscription = await self._subscribe()
+                subscription = self._subscription or await self._subscribe()
+                self._subscription = None
             except Exception:
                 log.warning("subscribe failed, retrying", consumer=self._durable, exc_info=True)
                 with contextlib.suppress(TimeoutError):
@@ -123,7 +136,7 @@ class BatchConsumer(Generic[T]):
         while not self._stop.is_set():
             try:
                 messages = await subscription.fetch(self._batch, timeout=FETCH_TIMEOUT)
-            except nats.errors.TimeoutError:
+            except (nats.errors.TimeoutError, TimeoutError):
                 continue
             except Exception:
                 log.warning("fetch failed", consumer=self._durable, exc_info=True)

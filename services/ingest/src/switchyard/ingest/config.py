@@ -25,9 +25,13 @@ class Settings(BaseSettings):
             replicas share it, separate deployments on one NATS need their own.
         analytics_durable: Durable consumer name of PostHog capture payloads (``INGEST_ANALYTICS_DURABLE``).
         metrics_durable: Durable consumer name of service-metric pushes (``INGEST_METRICS_DURABLE``).
+        sentry_deliver_new: A durable created now starts at the stream's end instead of its start
+            (``INGEST_SENTRY_DELIVER_NEW``; applies to the analytics and metrics durables too); for
+            throwaway durables (tests), never for a real deployment.
         consume: Run the consumers in this process (``INGEST_CONSUME``); off serves the API only.
         batch_size: Messages fetched and stored per transaction (``INGEST_BATCH_SIZE``).
-        sourcemap_max_bytes: Largest accepted source map (``INGEST_SOURCEMAP_MAX_BYTES``).
+        sourcemap_max_bytes: Largest accepted source map (``INGEST_SOURCEMAP_MAX_BYTES``); gRPC's 4 MiB
+            message limit between the gateway and this service bounds it.
         otel_endpoint: OTLP endpoint; tracing is off when unset (``OTEL_EXPORTER_OTLP_ENDPOINT``).
     """
 
@@ -44,10 +48,11 @@ class Settings(BaseSettings):
         "ingest.analytics", "INGEST_ANALYTICS_DURABLE", "analytics_durable", min_length=1
     )
     metrics_durable: str = _opt("ingest.metrics", "INGEST_METRICS_DURABLE", "metrics_durable", min_length=1)
+    sentry_deliver_new: bool = _opt(False, "INGEST_SENTRY_DELIVER_NEW", "sentry_deliver_new")
     consume: bool = _opt(True, "INGEST_CONSUME", "consume")
     batch_size: int = _opt(200, "INGEST_BATCH_SIZE", "batch_size", ge=1, le=5000)
     sourcemap_max_bytes: int = _opt(
-        10 * 1024 * 1024, "INGEST_SOURCEMAP_MAX_BYTES", "sourcemap_max_bytes", ge=1024
+        3 * 1024 * 1024, "INGEST_SOURCEMAP_MAX_BYTES", "sourcemap_max_bytes", ge=1024
     )
     otel_endpoint: str | None = _opt(None, "OTEL_EXPORTER_OTLP_ENDPOINT", "otel_endpoint")
 

@@ -22,6 +22,7 @@ class SentryConsumer(BatchConsumer[Parsed]):
         clock: Now, for ``received_at`` when the gateway did not stamp it.
         durable: Consumer name; replicas sharing it share the work.
         batch_size: Messages per fetch and per transaction.
+        deliver_new: A durable created by this consumer starts at the end of the stream.
     """
 
     def __init__(
@@ -32,6 +33,7 @@ class SentryConsumer(BatchConsumer[Parsed]):
         clock: Clock,
         durable: str,
         batch_size: int,
+        deliver_new: bool = False,
     ) -> None:
         def parse(msg: Msg) -> Parsed:
             return parse_message(msg_id=msg_id_of(msg), headers=msg.headers or {}, body=msg.data, now=clock())
@@ -47,4 +49,5 @@ class SentryConsumer(BatchConsumer[Parsed]):
             batch_size=batch_size,
             parse=parse,
             store=store,
+            deliver_new=deliver_new,
         )

@@ -99,11 +99,12 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
             clock=deps.clock,
             durable=settings.sentry_durable,
             batch_size=settings.batch_size,
+            deliver_new=settings.sentry_deliver_new,
         )
         analytics = analytics_streams.build(deps, js, settings=settings)
         if settings.consume:
-            sentry.start()
-            analytics.start()
+            await sentry.start()
+            await analytics.start()
         # Closers run in reverse: the consumers stop before NATS and PostgreSQL close.
         closers.append(sentry.stop)
         closers.append(analytics.stop)

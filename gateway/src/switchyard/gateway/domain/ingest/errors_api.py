@@ -13,7 +13,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody, Parameter
+from litestar.params import Body, FromPath, FromQuery, JSONBody
 from switchyard.gateway.auth.deps import TENANT
 from switchyard.gateway.domain.enrolment.controllers import public_base
 from switchyard.gateway.domain.ingest import door
@@ -109,12 +109,12 @@ class ErrorGroupsController(Controller):
         self,
         principal: NamedDependency[Principal],
         gateway: NamedDependency[Gateway],
-        status: Annotated[str, Parameter(query="status")] = "",
-        project_id: Annotated[int, Parameter(query="projectId", ge=0)] = 0,
-        limit: Annotated[int, Parameter(query="limit", ge=0, le=500)] = 0,
+        status: FromQuery[str] = "",
+        projectId: FromQuery[int] = 0,
+        limit: FromQuery[int] = 0,
     ) -> s.GroupList:
         """The org's groups."""
-        request = pb.ListErrorGroupsRequest(status=status, project_id=project_id, limit=limit)
+        request = pb.ListErrorGroupsRequest(status=status, project_id=projectId, limit=limit)
         response = await gateway.ingest.list_error_groups(principal, request)
         return s.GroupList(groups=[s.group(g) for g in response.groups])
 
@@ -141,7 +141,7 @@ class ErrorGroupsController(Controller):
         groupId: FromPath[str],
         principal: NamedDependency[Principal],
         gateway: NamedDependency[Gateway],
-        limit: Annotated[int, Parameter(query="limit", ge=0, le=500)] = 0,
+        limit: FromQuery[int] = 0,
     ) -> s.EventList:
         """A group's events."""
         request = pb.ListErrorEventsRequest(group_id=groupId, limit=limit)
@@ -236,7 +236,7 @@ class SourceMapsController(Controller):
         self,
         principal: NamedDependency[Principal],
         gateway: NamedDependency[Gateway],
-        release: Annotated[str, Parameter(query="release")] = "",
+        release: FromQuery[str] = "",
     ) -> s.SourceMapList:
         """The org's source maps."""
         response = await gateway.ingest.list_source_maps(principal, pb.ListSourceMapsRequest(release=release))
