@@ -226,3 +226,39 @@ async def test_bad_query_parameters_are_400_naming_them(api, method, path, paylo
     response = await api.client.request(method, path, headers=owner.headers(), json=payload)
     assert response.status_code == 400, response.text
     assert field in response.json()["error"]
+
+
+async def test_a_thousand_events_sent_while_the_consumer_is_stopped_are_stored_exactly_once(
+    api, ingest_server, ingest_addr, principal_key
+) -> None:
+    owner = await api.register("durable")
+    dsn = await create_dsn(ingest_addr, principal_key, owner)
+    await ingest_server.analytics.stop()
+    try:
+        for chunk in range(10):
+            batch = [
+                {"event": "tick", "distinct_id": f"d{chunk}", "properties": {"i": i}} for i in range(100)
+            ]
+            body = json.dumps({"api_key": dsn.public_key, "batch": batch}).encode()
+            response = await _post(api.client, "/batch/", body)
+            assert response.json() == {"status": 1}
+    finally:
+        await ingest_server.analytics.start()
+    events = await events_of(api.client, owner, 1000)
+    assert len({e["uuid"] for e in events}) == 1000
+    # The list stops at 1000; the count over the window does not.
+    top = await api.client.get("/api/analytics/events/top", headers=owner.headers())
+    assert top.json()["events"] == [{"event": "tick", "count": 1000, "distinctIds": 10}]
+
+
+async def test_a_body_over_the_limit_is_413(api, ingest_addr, principal_key) -> None:
+    owner = await api.register("big")
+    dsn = await create_dsn(ingest_addr, principal_key, owner)
+    huge = {
+        "api_key": dsn.public_key,
+        "event": "e",
+        "distinct_id": "x",
+        "properties": {"pad": "x" * 1_100_000},
+    }
+    response = await _post(api.client, "/batch/", json.dumps(huge).encode())
+    assert response.status_code == 413
