@@ -142,13 +142,6 @@ class AnalyticsRpc(Base):
         view = await self._s.metrics_keys.revoke(principal=get_principal(), key_id=request.key_id)
         return pb.RevokeMetricsKeyResponse(key=_key(view))
 
-    async def ResolveMetricsKey(
-        self, request: pb.ResolveMetricsKeyRequest, context: Context
-    ) -> pb.ResolveMetricsKeyResponse:
-        """The active key of a raw key."""
-        view = await self._s.metrics_keys.resolve(raw_key=request.raw_key)
-        return pb.ResolveMetricsKeyResponse(key=_key(view))
-
     async def PushServiceMetrics(
         self, request: pb.PushServiceMetricsRequest, context: Context
     ) -> pb.PushServiceMetricsResponse:
