@@ -28,7 +28,7 @@ BACKOFF_SECONDS = "0.2"
 BACKOFF_MAX_SECONDS = "1"
 
 
-async def until(check: Callable[[], Awaitable[Any]], seconds: float = 20, what: str = "") -> Any:
+async def until(check: Callable[[], Awaitable[Any]], seconds: float = 60, what: str = "") -> Any:
     """Poll an async check until it returns something truthy (no timing is asserted, only a bound)."""
     try:
         async with asyncio.timeout(seconds):
@@ -236,7 +236,7 @@ async def issue(
 
 
 async def reaches(
-    client: httpx.AsyncClient, headers: dict[str, str], command_id: str, status: str, seconds: float = 20
+    client: httpx.AsyncClient, headers: dict[str, str], command_id: str, status: str, seconds: float = 60
 ) -> dict[str, Any]:
     """Wait until the command has ``status``."""
 

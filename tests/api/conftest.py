@@ -154,6 +154,7 @@ async def agents_server(
         nats_url=nats_url,
         principal_key=principal_key,
         agent_grpc_address="127.0.0.1:9090",
+        routes_durable=f"agents.routes-api-{uuid.uuid4().hex[:8]}",
     )
     await server.migrate(settings)
     running = await server.start(settings, port=0, agent_port=0)
@@ -184,6 +185,10 @@ async def deploy_addr(
         nats_url=nats_url,
         principal_key=principal_key,
         servers_durable=f"deploy.servers-api-{uuid.uuid4().hex[:8]}",
+        commands_durable=f"deploy.commands-api-{uuid.uuid4().hex[:8]}",
+        # A hook's second use within the hour is refused: test_api_deployments pins the 429.
+        hook_min_interval_seconds=3600,
+        domains_durable=f"deploy.domains-api-{uuid.uuid4().hex[:8]}",
         agents_addr=agents_addr,
     )
     await server.migrate(settings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -124,25 +125,29 @@ async def test_the_agent_reconnects_with_a_doubling_capped_backoff(
     api, fleet_agents_settings, tmp_path: Path
 ) -> None:
     owner, headers, server_id, secret = await _enrolled(api, "backoff")
-    port = free_port()
-    # Nothing listens on the port yet: every attempt fails and the wait doubles up to the cap.
-    async with agent_process(f"127.0.0.1:{port}", server_id, secret, tmp_path) as agent:
-        await until(_async(lambda: agent.reconnect_delays().count(1.0) >= 2), what="the capped backoff")
-        before = agent.reconnect_delays()
-        assert before[:4] == [0.2, 0.4, 0.8, 1.0]
-        assert set(before[3:]) == {1.0}
-        # A replica comes up on that port: the agent connects, and a command issued through the
-        # gateway (to the session's replica) reaches it over NATS.
-        async with agents_replica(fleet_agents_settings, agent_port=port):
-            await _connected(api, owner, server_id)
-            assert (await _ping(api.client, owner, server_id))["rttMs"] > 0
-            seen = len(agent.reconnect_delays())
-            closed = await api.client.post(f"/api/servers/{server_id}/disconnect", headers=headers)
-            assert closed.json() == {"disconnected": True}
-            # Force-disconnected: the backoff was reset when the stream opened, so it starts over.
-            await until(_async(lambda: len(agent.reconnect_delays()) > seen), what="a reconnect")
-            assert agent.reconnect_delays()[seen] == 0.2
-            await until(lambda: _pinged(api, owner, server_id), what="a ping after the forced disconnect")
+    # Bound but not listening: connections are refused, and no other process can take the port meanwhile.
+    with socket.socket() as reserved:
+        reserved.bind(("127.0.0.1", 0))
+        port = reserved.getsockname()[1]
+        # Nothing listens on the port yet: every attempt fails and the wait doubles up to the cap.
+        async with agent_process(f"127.0.0.1:{port}", server_id, secret, tmp_path) as agent:
+            await until(_async(lambda: agent.reconnect_delays().count(1.0) >= 2), what="the capped backoff")
+            before = agent.reconnect_delays()
+            assert before[:4] == [0.2, 0.4, 0.8, 1.0]
+            assert set(before[3:]) == {1.0}
+            # A replica comes up on that port: the agent connects, and a command issued through the
+            # gateway (to the session's replica) reaches it over NATS.
+            reserved.close()
+            async with agents_replica(fleet_agents_settings, agent_port=port):
+                await _connected(api, owner, server_id)
+                assert (await _ping(api.client, owner, server_id))["rttMs"] > 0
+                seen = len(agent.reconnect_delays())
+                closed = await api.client.post(f"/api/servers/{server_id}/disconnect", headers=headers)
+                assert closed.json() == {"disconnected": True}
+                # Force-disconnected: the backoff was reset when the stream opened, so it starts over.
+                await until(_async(lambda: len(agent.reconnect_delays()) > seen), what="a reconnect")
+                assert agent.reconnect_delays()[seen] == 0.2
+                await until(lambda: _pinged(api, owner, server_id), what="a ping after the forced disconnect")
 
 
 async def _pinged(api: Any, owner: Any, server_id: str) -> bool:

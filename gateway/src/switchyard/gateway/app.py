@@ -35,6 +35,7 @@ from switchyard.gateway.domain.auth import controllers as auth
 from switchyard.gateway.domain.credentials import controllers as credentials
 from switchyard.gateway.domain.deploy import ROUTES as DEPLOY_ROUTES
 from switchyard.gateway.domain.deps import GATEWAY
+from switchyard.gateway.domain.domains import controllers as domains
 from switchyard.gateway.domain.enrolment import controllers as enrolment
 from switchyard.gateway.domain.ingest import ROUTES as INGEST_ROUTES
 from switchyard.gateway.domain.members import controllers as members
@@ -85,6 +86,7 @@ ROUTES: list[Any] = [
     *system.ROUTES,
     *health.ROUTES,
     *server_operator.ROUTES,
+    *domains.ROUTES,
     *INGEST_ROUTES,
     *posthog.ROUTES,
     *analytics.ROUTES,

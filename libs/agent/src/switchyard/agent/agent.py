@@ -16,7 +16,7 @@ from switchyard.agent.heartbeat import HeartbeatLoop
 from switchyard.agent.logs import AppDirectory, LogBuffer
 from switchyard.agent.process_driver import ProcessDriver
 from switchyard.agent.shipper import AppLogTailer, LogShipper
-from switchyard.agent.transport import open_channel, stub
+from switchyard.agent.transport import list_server_routes, open_channel, stub
 
 log = logging.getLogger("switchyard.agent")
 
@@ -77,6 +77,7 @@ class Agent:
             )
         channel = open_channel(self.config)
         client = stub(channel)
+        self.ctx.list_routes = lambda: list_server_routes(self.config, client)
         heartbeat = HeartbeatLoop(
             self.config,
             client,

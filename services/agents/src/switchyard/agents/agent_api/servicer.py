@@ -53,6 +53,21 @@ class NoAppContainers:
         return []
 
 
+class ServerRoutes(Protocol):
+    """The canonical routes of a server (deploy's snapshots, kept by the routes consumer)."""
+
+    async def for_server(self, server_id: str) -> list[agent_pb2.ServerRoute]:
+        """What ListServerRoutes answers."""
+
+
+class NoServerRoutes:
+    """Without a route source, no server has routes."""
+
+    async def for_server(self, server_id: str) -> list[agent_pb2.ServerRoute]:
+        """An empty list."""
+        return []
+
+
 class AgentApiServicer:
     """Every RPC of ``agent.v1.AgentService`` (registered with ``add_to_server`` below)."""
 
@@ -66,6 +81,7 @@ class AgentApiServicer:
         heartbeat_interval_seconds: int,
         max_payload: int,
         containers: AppContainers | None = None,
+        routes: ServerRoutes | None = None,
     ) -> None:
         self._agents = agents
         self._hub = hub
@@ -74,6 +90,7 @@ class AgentApiServicer:
         self._interval = heartbeat_interval_seconds
         self._max_payload = max_payload
         self._containers = containers or NoAppContainers()
+        self._routes = routes or NoServerRoutes()
 
     def _monitoring(self) -> agent_pb2.MonitoringConfig:
         return agent_pb2.MonitoringConfig(
@@ -193,11 +210,11 @@ class AgentApiServicer:
     async def ListServerRoutes(
         self, request: agent_pb2.ListServerRoutesRequest, context: Context
     ) -> agent_pb2.ListServerRoutesResponse:
-        """The routes expected on the caller's server (none until deploy owns routes)."""
+        """The canonical routes of the caller's server (deploy's latest snapshot)."""
         agent = require_agent()
         if request.server_id and request.server_id != agent.server_id:
             raise PermissionDenied("an agent may only list its own server's routes")
-        return agent_pb2.ListServerRoutesResponse(routes=[])
+        return agent_pb2.ListServerRoutesResponse(routes=await self._routes.for_server(agent.server_id))
 
     async def PushSpans(
         self, request_iterator: AsyncIterator[agent_pb2.SpanBatch | None], context: Context

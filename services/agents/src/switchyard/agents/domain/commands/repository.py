@@ -39,6 +39,7 @@ def to_view(row: Any) -> CommandView:
         dispatched_at=row.dispatched_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
+        secret_enc=row.secret_enc,
     )
 
 
@@ -60,6 +61,7 @@ async def insert(session: AsyncSession, view: CommandView) -> None:
             output="",
             requested_by=view.requested_by,
             created_at=view.created_at,
+            secret_enc=view.secret_enc,
         )
     )
 
@@ -127,20 +129,26 @@ async def ack(session: AsyncSession, *, server_id: str, command_id: str, now: da
 
 async def progress(
     session: AsyncSession, *, server_id: str, command_id: str, chunk: str, now: datetime
-) -> bool:
-    """An open command of this server becomes running, with ``chunk`` appended to its output."""
-    result = await session.execute(
-        sa.update(T)
-        .where(T.c.id == command_id, T.c.server_id == server_id, T.c.status.in_(OPEN_STATUSES))
-        .values(
-            status=RUNNING,
-            output=_appended(chunk),
-            # The ACK may arrive after the first progress frame (it is a separate call).
-            dispatched_at=sa.func.coalesce(T.c.dispatched_at, now),
-            started_at=sa.func.coalesce(T.c.started_at, now),
+) -> tuple[str, int] | None:
+    """An open command of this server becomes running, with ``chunk`` appended to its output.
+
+    Returns its (org, type), or None when nothing changed.
+    """
+    row = (
+        await session.execute(
+            sa.update(T)
+            .where(T.c.id == command_id, T.c.server_id == server_id, T.c.status.in_(OPEN_STATUSES))
+            .values(
+                status=RUNNING,
+                output=_appended(chunk),
+                # The ACK may arrive after the first progress frame (it is a separate call).
+                dispatched_at=sa.func.coalesce(T.c.dispatched_at, now),
+                started_at=sa.func.coalesce(T.c.started_at, now),
+            )
+            .returning(T.c.org_id, T.c.type)
         )
-    )
-    return bool(getattr(result, "rowcount", 0))
+    ).first()
+    return (str(row.org_id), int(row.type)) if row else None
 
 
 async def finish(
