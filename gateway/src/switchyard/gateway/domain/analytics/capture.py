@@ -54,9 +54,11 @@ def _form_data(raw: bytes) -> tuple[bytes, str]:
         raise _bad("data is required")
     compression = (form.get("compression") or [""])[0].lower()
     if compression == "base64" or not data.lstrip().startswith(("{", "[")):
+        # A client that did not URL-encode its base64 has had its "+" turned into spaces by the form parser.
+        text = data.strip().replace(" ", "+")
         try:
             return base64.b64decode(
-                data + "=" * (-len(data) % 4), altchars=b"-_" if "-" in data else None
+                text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text else None
             ), ""
         except (binascii.Error, ValueError) as exc:
             raise _bad("data is not base64") from exc
