@@ -169,7 +169,9 @@ async def test_wire_variants_are_accepted(api, ingest_addr, principal_key) -> No
         await _post(api.client, "/e/?compression=gzip-js", gzip.compress(token_in_props.encode())),
         await api.client.post(
             "/batch",
-            content=urlencode({"data": base64.b64encode(one.replace(b"e1", b"e4")), "compression": "base64"}),
+            content=urlencode(
+                {"data": base64.b64encode(one.replace(b'"e1"', b'"e4"')), "compression": "base64"}
+            ),
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         ),
     ]
