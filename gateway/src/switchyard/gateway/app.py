@@ -27,6 +27,9 @@ from switchyard.gateway.clients.ingest_door import DsnKeys, IngestBus
 from switchyard.gateway.clients.mutations import MutationsClient
 from switchyard.gateway.clients.workers import WorkersClient
 from switchyard.gateway.config import Settings
+from switchyard.gateway.domain.analytics import capture as posthog
+from switchyard.gateway.domain.analytics import controllers as analytics
+from switchyard.gateway.domain.analytics import metrics as service_metrics
 from switchyard.gateway.domain.api_keys import controllers as api_keys
 from switchyard.gateway.domain.auth import controllers as auth
 from switchyard.gateway.domain.credentials import controllers as credentials
@@ -89,6 +92,9 @@ ROUTES: list[Any] = [
     *INGEST_ROUTES,
     *telemetry_queries.ROUTES,
     *otlp_door.ROUTES,
+    *posthog.ROUTES,
+    *analytics.ROUTES,
+    *service_metrics.ROUTES,
 ]
 
 

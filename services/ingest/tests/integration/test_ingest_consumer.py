@@ -15,6 +15,7 @@ from switchyard.bus import publish
 from switchyard.ingest.db.models import ItemCount
 from switchyard.ingest.v1 import ingest_pb2
 from switchyard.ingest.v1 import ingest_service_pb2 as svc
+from switchyard.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -54,16 +55,6 @@ async def send(ingest, dsn: Any, body: bytes, kind: str = "envelope") -> None:
     """Publish ``body`` to the raw Sentry subject with the headers the gateway sets."""
     headers = {"Ingest-Org-Id": dsn.org_id, "Ingest-Project-Id": str(dsn.project_id), "Ingest-Kind": kind}
     await publish(ingest.server.js, "ingest.raw.sentry", body, msg_id=uuid.uuid4().hex, headers=headers)
-
-
-async def eventually(probe: Any, within: float = 20.0) -> Any:
-    """Poll ``probe`` until it returns a truthy value (or ``within`` seconds pass)."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        value = await probe()
-        if value or asyncio.get_running_loop().time() > deadline:
-            return value
-        await asyncio.sleep(0.1)
 
 
 async def _dsn(ingest) -> Any:

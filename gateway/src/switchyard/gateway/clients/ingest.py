@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from switchyard.grpckit.client import call_metadata
 from switchyard.grpckit.principal import Principal, PrincipalSigner
+from switchyard.ingest.v1 import analytics_pb2 as apb
 from switchyard.ingest.v1 import ingest_service_pb2 as pb
 from switchyard.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from switchyard.ingest.v1 import telemetry_pb2 as tpb
@@ -127,4 +128,76 @@ class IngestClient:
     ) -> tpb.SearchLogsResponse:
         """One page of the org's log lines, newest first."""
         result: tpb.SearchLogsResponse = await self._call("SearchLogs", request, principal)
+        return result
+
+    async def list_analytics_events(
+        self, principal: Principal, request: apb.ListAnalyticsEventsRequest
+    ) -> apb.ListAnalyticsEventsResponse:
+        """Lists the org's analytics events, newest first."""
+        result: apb.ListAnalyticsEventsResponse = await self._call("ListAnalyticsEvents", request, principal)
+        return result
+
+    async def top_analytics_events(
+        self, principal: Principal, request: apb.TopAnalyticsEventsRequest
+    ) -> apb.TopAnalyticsEventsResponse:
+        """The 20 most frequent event names of a window."""
+        result: apb.TopAnalyticsEventsResponse = await self._call("TopAnalyticsEvents", request, principal)
+        return result
+
+    async def analytics_funnel(
+        self, principal: Principal, request: apb.AnalyticsFunnelRequest
+    ) -> apb.AnalyticsFunnelResponse:
+        """Distinct ids per step of a strict funnel."""
+        result: apb.AnalyticsFunnelResponse = await self._call("AnalyticsFunnel", request, principal)
+        return result
+
+    async def analytics_retention(
+        self, principal: Principal, request: apb.AnalyticsRetentionRequest
+    ) -> apb.AnalyticsRetentionResponse:
+        """Cohort retention by day, week or month."""
+        result: apb.AnalyticsRetentionResponse = await self._call("AnalyticsRetention", request, principal)
+        return result
+
+    async def analytics_retention_summary(
+        self, principal: Principal, request: apb.AnalyticsRetentionSummaryRequest
+    ) -> apb.AnalyticsRetentionSummaryResponse:
+        """D1/D7/D30 retention."""
+        result: apb.AnalyticsRetentionSummaryResponse = await self._call(
+            "AnalyticsRetentionSummary", request, principal
+        )
+        return result
+
+    async def create_metrics_key(
+        self, principal: Principal, request: apb.CreateMetricsKeyRequest
+    ) -> apb.CreateMetricsKeyResponse:
+        """Mints a metrics push key (the raw key is in the reply once)."""
+        result: apb.CreateMetricsKeyResponse = await self._call("CreateMetricsKey", request, principal)
+        return result
+
+    async def list_metrics_keys(
+        self, principal: Principal, request: apb.ListMetricsKeysRequest
+    ) -> apb.ListMetricsKeysResponse:
+        """Lists the org's metrics push keys."""
+        result: apb.ListMetricsKeysResponse = await self._call("ListMetricsKeys", request, principal)
+        return result
+
+    async def revoke_metrics_key(
+        self, principal: Principal, request: apb.RevokeMetricsKeyRequest
+    ) -> apb.RevokeMetricsKeyResponse:
+        """Revokes a metrics push key."""
+        result: apb.RevokeMetricsKeyResponse = await self._call("RevokeMetricsKey", request, principal)
+        return result
+
+    async def push_service_metrics(
+        self, principal: Principal, request: apb.PushServiceMetricsRequest
+    ) -> apb.PushServiceMetricsResponse:
+        """Pushes metrics; answered once durable in JetStream."""
+        result: apb.PushServiceMetricsResponse = await self._call("PushServiceMetrics", request, principal)
+        return result
+
+    async def query_service_metrics(
+        self, principal: Principal, request: apb.QueryServiceMetricsRequest
+    ) -> apb.QueryServiceMetricsResponse:
+        """A service's bucketed series per instance."""
+        result: apb.QueryServiceMetricsResponse = await self._call("QueryServiceMetrics", request, principal)
         return result

@@ -23,14 +23,13 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.bus import MSG_ID_HEADER, publish
 from switchyard.ingest.domain.common import Clock
-from switchyard.ingest.domain.sentry.envelope import Malformed
 from switchyard.ingest.events import DLQ_SUBJECT
 from switchyard.obs import get_logger
 
 log = get_logger(__name__)
 
 T = TypeVar("T")
-# decode(msg_id, headers, body, now) -> one parsed message; raises Malformed for poison.
+# decode(msg_id, headers, body, now) -> one parsed message; raises ValueError (e.g. Malformed) for poison.
 Decode = Callable[[str, dict[str, str], bytes, datetime], T]
 # store(session, parsed messages, now): writes them in the caller's transaction, idempotently.
 Store = Callable[[AsyncSession, list[T], datetime], Awaitable[object]]
@@ -167,7 +166,7 @@ class BatchConsumer(Generic[T]):
         for msg in messages:
             try:
                 good.append((msg, self._decode(msg_id_of(msg), dict(msg.headers or {}), msg.data, now)))
-            except Malformed as exc:
+            except ValueError as exc:  # Malformed, and every parser's ValueError, is poison
                 await self._dead_letter(msg, str(exc))
         if not good:
             return

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import grpc
+from switchyard.ingest.domain.analytics.queries import AnalyticsService
 from switchyard.ingest.domain.dsns.service import DsnService
 from switchyard.ingest.domain.errors.groups import GroupService
+from switchyard.ingest.domain.metrics.keys import MetricsKeyService
+from switchyard.ingest.domain.metrics.service import MetricsService
 from switchyard.ingest.domain.sourcemaps.service import SourceMapService
 from switchyard.ingest.domain.telemetry.queries import TelemetryService
 
@@ -22,6 +25,9 @@ class Services:
     groups: GroupService
     source_maps: SourceMapService
     telemetry: TelemetryService
+    analytics: AnalyticsService
+    metrics_keys: MetricsKeyService
+    metrics: MetricsService
 
 
 class Base:
