@@ -4,9 +4,11 @@
 (d) `chain`: a Litestar GET calling a grpc.aio unary method that reads one row with asyncpg.
     `redis-chain`: a Litestar POST calling a grpc.aio unary method that does one Redis SET (the workers
     bench's baseline for heartbeats).
+    `grpc-echo`: grpc.aio `bench.Echo` with a unary echo, a bidi echo stream and `Count` (open streams):
+    the agents bench's ceiling.
 
-Run as `python bench/_bare.py grpc|grpc-redis|http-bare|http-chain|http-redis-chain` (the drivers start
-them as separate processes).
+Run as `python bench/_bare.py grpc|grpc-redis|grpc-echo|http-bare|http-chain|http-redis-chain` (the drivers
+start them as separate processes).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import AsyncIterator
 
 import asyncpg
 import grpc
@@ -68,6 +71,44 @@ async def _grpc_redis_server() -> None:
     await server.wait_for_termination()
 
 
+async def _grpc_echo_server() -> None:
+    open_streams = [0]
+
+    async def unary(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        return request
+
+    async def count(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        return str(open_streams[0]).encode()
+
+    async def stream(
+        requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[bytes]:
+        open_streams[0] += 1
+        try:
+            async for request in requests:
+                yield request
+        finally:
+            open_streams[0] -= 1
+
+    handler = grpc.method_handlers_generic_handler(
+        "bench.Echo",
+        {
+            "Unary": grpc.unary_unary_rpc_method_handler(unary, _IDENTITY, _IDENTITY),
+            "Count": grpc.unary_unary_rpc_method_handler(count, _IDENTITY, _IDENTITY),
+            "Stream": grpc.stream_stream_rpc_method_handler(stream, _IDENTITY, _IDENTITY),
+        },
+    )
+    # The agents' public port runs with grpckit's options; the ceiling gets the same ones.
+    from switchyard.grpckit.server import SERVER_OPTIONS
+
+    server = grpc.aio.server(options=SERVER_OPTIONS)
+    server.add_generic_rpc_handlers((handler,))
+    server.add_insecure_port(f"127.0.0.1:{os.environ['BENCH_GRPC_PORT']}")
+    await server.start()
+    print("ready", flush=True)
+    await server.wait_for_termination()
+
+
 def _redis_chain_app() -> Litestar:
     from litestar import Request, post
 
@@ -112,6 +153,9 @@ def main() -> None:
     kind = sys.argv[1]
     if kind == "grpc":
         asyncio.run(_grpc_server())
+        return
+    if kind == "grpc-echo":
+        asyncio.run(_grpc_echo_server())
         return
     if kind == "grpc-redis":
         asyncio.run(_grpc_redis_server())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import secrets
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -84,6 +86,17 @@ def process(args: list[str], env: dict[str, str], name: str) -> Iterator[subproc
             proc.kill()
             proc.wait()
         log.close()
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str) -> dict[str, Any]:
+    """POST /api/auth/login, retried briefly: the gateway answers before its upstream channels settle."""
+    for _ in range(60):
+        response = await client.post("/api/auth/login", json={"email": email, "password": password})
+        if response.status_code == 200:
+            break
+        await asyncio.sleep(0.5)
+    response.raise_for_status()
+    return dict(response.json())
 
 
 def wait_http(url: str, timeout: float = 60.0) -> None:

@@ -39,6 +39,7 @@ from _harness import (
     wait_port,
     wrk_script,
 )
+from _harness import login as harness_login
 
 SERVICES = ("identity", "workers", "mutations")
 BEAT_BODY = '{"status":"idle","activeCount":0,"maxSessions":4,"allowlistHash":"bench"}'
@@ -67,14 +68,7 @@ end
 
 
 async def _org_key(client: httpx.AsyncClient, email: str, password: str) -> str:
-    # The gateway answers before its upstream channels have settled: retry the first login briefly.
-    for _ in range(60):
-        response = await client.post("/api/auth/login", json={"email": email, "password": password})
-        if response.status_code == 200:
-            break
-        await asyncio.sleep(0.5)
-    response.raise_for_status()
-    login = response.json()
+    login = await harness_login(client, email, password)
     root = next(m for m in login["memberships"] if m["isRoot"])
     created = await client.post(
         f"/api/org/{root['tenantId']}/keys",

@@ -211,12 +211,18 @@ async def ingest_server(api_database_url: str, redis_url: str, nats_url: str, pr
         nats_url=nats_url,
         principal_key=principal_key,
         sentry_durable=f"ingest.sentry-api-{uuid.uuid4().hex[:8]}",
+        analytics_durable=f"ingest.analytics-api-{uuid.uuid4().hex[:8]}",
+        metrics_durable=f"ingest.metrics-api-{uuid.uuid4().hex[:8]}",
         sentry_deliver_new=True,
+        otlp_deliver_new=True,
+        otlp_durable=f"ingest.otlp-api-{uuid.uuid4().hex[:8]}",
+        agent_logs_durable=f"ingest.agent-logs-api-{uuid.uuid4().hex[:8]}",
     )
     await server.migrate(settings)
     running = await server.start(settings, port=0)
     yield running
-    await running.js.delete_consumer("INGEST", settings.sentry_durable.replace(".", "_"))
+    for durable in (settings.sentry_durable, settings.analytics_durable, settings.metrics_durable):
+        await running.js.delete_consumer("INGEST", durable.replace(".", "_"))
     await running.stop()
 
 

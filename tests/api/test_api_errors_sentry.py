@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from switchyard.gateway.app import create_app
 from switchyard.gateway.config import Settings as GatewaySettings
-from switchyard.testing import free_port
+
+from tests.api._http import http_gateway
 
 pytestmark = pytest.mark.integration
 
@@ -60,20 +59,8 @@ async def sentry_http(
     settings = GatewaySettings(
         identity_addr=identity_addr, redis_url=redis_url, principal_key=principal_key, **fleet_addrs
     )
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            assert not serving.done(), serving.result()
-            await asyncio.sleep(0.02)
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await serving
+    async with http_gateway(settings) as base_url:
+        yield base_url.removeprefix("http://")
 
 
 async def make_dsn(api: Any, owner: Any, name: str = "web") -> dict[str, Any]:

@@ -27,6 +27,9 @@ from switchyard.gateway.clients.ingest_door import DsnKeys, IngestBus
 from switchyard.gateway.clients.mutations import MutationsClient
 from switchyard.gateway.clients.workers import WorkersClient
 from switchyard.gateway.config import Settings
+from switchyard.gateway.domain.analytics import capture as posthog
+from switchyard.gateway.domain.analytics import controllers as analytics
+from switchyard.gateway.domain.analytics import metrics as service_metrics
 from switchyard.gateway.domain.api_keys import controllers as api_keys
 from switchyard.gateway.domain.auth import controllers as auth
 from switchyard.gateway.domain.credentials import controllers as credentials
@@ -40,6 +43,8 @@ from switchyard.gateway.domain.messages import controllers as messages
 from switchyard.gateway.domain.mutations import controllers as mutations
 from switchyard.gateway.domain.oauth import controllers as oauth
 from switchyard.gateway.domain.org_keys import controllers as org_keys
+from switchyard.gateway.domain.otlp import controllers as otlp_door
+from switchyard.gateway.domain.otlp import queries as telemetry_queries
 from switchyard.gateway.domain.public import controllers as public
 from switchyard.gateway.domain.recovery import controllers as recovery
 from switchyard.gateway.domain.routing import controllers as routing
@@ -85,6 +90,11 @@ ROUTES: list[Any] = [
     *server_operator.ROUTES,
     *domains.ROUTES,
     *INGEST_ROUTES,
+    *telemetry_queries.ROUTES,
+    *otlp_door.ROUTES,
+    *posthog.ROUTES,
+    *analytics.ROUTES,
+    *service_metrics.ROUTES,
 ]
 
 

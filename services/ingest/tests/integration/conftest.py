@@ -64,7 +64,12 @@ def ingest_settings(database_url: str, redis_url: str, nats_url: str, principal_
         nats_url=nats_url,
         principal_key=principal_key,
         sentry_durable=f"ingest.sentry-it-{uuid.uuid4().hex[:8]}",
+        analytics_durable=f"ingest.analytics-it-{uuid.uuid4().hex[:8]}",
+        metrics_durable=f"ingest.metrics-it-{uuid.uuid4().hex[:8]}",
         sentry_deliver_new=True,
+        otlp_deliver_new=True,
+        otlp_durable=f"ingest.otlp-it-{uuid.uuid4().hex[:8]}",
+        agent_logs_durable=f"ingest.agent-logs-it-{uuid.uuid4().hex[:8]}",
     )
 
 
@@ -76,7 +81,12 @@ async def ingest_server(ingest_settings: Settings) -> AsyncIterator[IngestServer
     try:
         yield running
     finally:
-        await running.js.delete_consumer("INGEST", ingest_settings.sentry_durable.replace(".", "_"))
+        for durable in (
+            ingest_settings.sentry_durable,
+            ingest_settings.analytics_durable,
+            ingest_settings.metrics_durable,
+        ):
+            await running.js.delete_consumer("INGEST", durable.replace(".", "_"))
         await running.stop(grace=1)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from switchyard.bus import publish
 from switchyard.ingest.db.models import ItemCount
 from switchyard.ingest.v1 import ingest_pb2
 from switchyard.ingest.v1 import ingest_service_pb2 as svc
+from switchyard.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -53,16 +55,6 @@ async def send(ingest, dsn: Any, body: bytes, kind: str = "envelope") -> None:
     """Publish ``body`` to the raw Sentry subject with the headers the gateway sets."""
     headers = {"Ingest-Org-Id": dsn.org_id, "Ingest-Project-Id": str(dsn.project_id), "Ingest-Kind": kind}
     await publish(ingest.server.js, "ingest.raw.sentry", body, msg_id=uuid.uuid4().hex, headers=headers)
-
-
-async def eventually(probe: Any, within: float = 20.0) -> Any:
-    """Poll ``probe`` until it returns a truthy value (or ``within`` seconds pass)."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        value = await probe()
-        if value or asyncio.get_running_loop().time() > deadline:
-            return value
-        await asyncio.sleep(0.1)
 
 
 async def _dsn(ingest) -> Any:
@@ -172,3 +164,21 @@ async def test_group_status_changes_and_other_orgs_groups_are_not_found(ingest) 
         "GetErrorGroup", svc.GetErrorGroupRequest(group_id=group.id), ingest.member(dsn.org_id)
     )
     assert got.latest_event.exceptions[0].type == "ValueError"
+
+
+async def test_a_message_naming_another_orgs_project_adds_nothing_to_its_groups(ingest) -> None:
+    victim, intruder = await _dsn(ingest), await _dsn(ingest)
+    # As a replayed message or a stale key cache could: the intruder's org with the victim's project.
+    forged = SimpleNamespace(org_id=intruder.org_id, project_id=victim.project_id)
+    await send(
+        ingest,
+        forged,
+        envelope(({"type": "event"}, json.dumps(error_event(uuid.uuid4().hex, value="forged")).encode())),
+    )
+    # A genuine event after it: once it is grouped, the forged one (earlier in the stream) was handled.
+    await send(
+        ingest, victim, envelope(({"type": "event"}, json.dumps(error_event(uuid.uuid4().hex)).encode()))
+    )
+    groups = await eventually(lambda: _groups(ingest, victim.org_id))
+    assert [(g.title, g.event_count) for g in groups] == [("ValueError: boom", 1)]
+    assert await _groups(ingest, intruder.org_id) == []

@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from switchyard.grpckit.client import call_metadata
 from switchyard.grpckit.principal import Principal, PrincipalSigner
+from switchyard.ingest.v1 import analytics_pb2 as apb
 from switchyard.ingest.v1 import ingest_service_pb2 as pb
 from switchyard.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
+from switchyard.ingest.v1 import telemetry_pb2 as tpb
 
 if TYPE_CHECKING:
     import grpc
@@ -100,4 +102,102 @@ class IngestClient:
     ) -> pb.DeleteSourceMapResponse:
         """Deletes a source map."""
         result: pb.DeleteSourceMapResponse = await self._call("DeleteSourceMap", request, principal)
+        return result
+
+    async def list_trace_services(
+        self, principal: Principal, request: tpb.ListTraceServicesRequest
+    ) -> tpb.ListTraceServicesResponse:
+        """The service names of the org's spans."""
+        result: tpb.ListTraceServicesResponse = await self._call("ListTraceServices", request, principal)
+        return result
+
+    async def search_traces(
+        self, principal: Principal, request: tpb.SearchTracesRequest
+    ) -> tpb.SearchTracesResponse:
+        """The org's most recent traces of a service (and operation)."""
+        result: tpb.SearchTracesResponse = await self._call("SearchTraces", request, principal)
+        return result
+
+    async def get_trace(self, principal: Principal, request: tpb.GetTraceRequest) -> tpb.GetTraceResponse:
+        """One trace; NOT_FOUND when the org has none with that id."""
+        result: tpb.GetTraceResponse = await self._call("GetTrace", request, principal)
+        return result
+
+    async def search_logs(
+        self, principal: Principal, request: tpb.SearchLogsRequest
+    ) -> tpb.SearchLogsResponse:
+        """One page of the org's log lines, newest first."""
+        result: tpb.SearchLogsResponse = await self._call("SearchLogs", request, principal)
+        return result
+
+    async def list_analytics_events(
+        self, principal: Principal, request: apb.ListAnalyticsEventsRequest
+    ) -> apb.ListAnalyticsEventsResponse:
+        """Lists the org's analytics events, newest first."""
+        result: apb.ListAnalyticsEventsResponse = await self._call("ListAnalyticsEvents", request, principal)
+        return result
+
+    async def top_analytics_events(
+        self, principal: Principal, request: apb.TopAnalyticsEventsRequest
+    ) -> apb.TopAnalyticsEventsResponse:
+        """The 20 most frequent event names of a window."""
+        result: apb.TopAnalyticsEventsResponse = await self._call("TopAnalyticsEvents", request, principal)
+        return result
+
+    async def analytics_funnel(
+        self, principal: Principal, request: apb.AnalyticsFunnelRequest
+    ) -> apb.AnalyticsFunnelResponse:
+        """Distinct ids per step of a strict funnel."""
+        result: apb.AnalyticsFunnelResponse = await self._call("AnalyticsFunnel", request, principal)
+        return result
+
+    async def analytics_retention(
+        self, principal: Principal, request: apb.AnalyticsRetentionRequest
+    ) -> apb.AnalyticsRetentionResponse:
+        """Cohort retention by day, week or month."""
+        result: apb.AnalyticsRetentionResponse = await self._call("AnalyticsRetention", request, principal)
+        return result
+
+    async def analytics_retention_summary(
+        self, principal: Principal, request: apb.AnalyticsRetentionSummaryRequest
+    ) -> apb.AnalyticsRetentionSummaryResponse:
+        """D1/D7/D30 retention."""
+        result: apb.AnalyticsRetentionSummaryResponse = await self._call(
+            "AnalyticsRetentionSummary", request, principal
+        )
+        return result
+
+    async def create_metrics_key(
+        self, principal: Principal, request: apb.CreateMetricsKeyRequest
+    ) -> apb.CreateMetricsKeyResponse:
+        """Mints a metrics push key (the raw key is in the reply once)."""
+        result: apb.CreateMetricsKeyResponse = await self._call("CreateMetricsKey", request, principal)
+        return result
+
+    async def list_metrics_keys(
+        self, principal: Principal, request: apb.ListMetricsKeysRequest
+    ) -> apb.ListMetricsKeysResponse:
+        """Lists the org's metrics push keys."""
+        result: apb.ListMetricsKeysResponse = await self._call("ListMetricsKeys", request, principal)
+        return result
+
+    async def revoke_metrics_key(
+        self, principal: Principal, request: apb.RevokeMetricsKeyRequest
+    ) -> apb.RevokeMetricsKeyResponse:
+        """Revokes a metrics push key."""
+        result: apb.RevokeMetricsKeyResponse = await self._call("RevokeMetricsKey", request, principal)
+        return result
+
+    async def push_service_metrics(
+        self, principal: Principal, request: apb.PushServiceMetricsRequest
+    ) -> apb.PushServiceMetricsResponse:
+        """Pushes metrics; answered once durable in JetStream."""
+        result: apb.PushServiceMetricsResponse = await self._call("PushServiceMetrics", request, principal)
+        return result
+
+    async def query_service_metrics(
+        self, principal: Principal, request: apb.QueryServiceMetricsRequest
+    ) -> apb.QueryServiceMetricsResponse:
+        """A service's bucketed series per instance."""
+        result: apb.QueryServiceMetricsResponse = await self._call("QueryServiceMetrics", request, principal)
         return result

@@ -2,5 +2,6 @@
 
 from switchyard.testing._ports import free_port
 from switchyard.testing._smtp import SmtpSink
+from switchyard.testing._wait import eventually
 
-__all__ = ["SmtpSink", "free_port"]
+__all__ = ["SmtpSink", "eventually", "free_port"]

@@ -94,9 +94,15 @@ class RedisLive:
         """This stream holds the server from now on (replacing any older registration)."""
         await self._r.set(stream_key(server_id), holder.encode(), ex=ttl)
 
-    async def refresh_stream(self, server_id: str, holder: str, ttl: int) -> bool:
-        """Extend the registration; False when another stream took it over."""
-        return bool(await self._r.eval(_REFRESH, 1, stream_key(server_id), holder, ttl))
+    async def refresh_streams(self, holders: Sequence[tuple[str, str]], ttl: int) -> list[bool]:
+        """Extend each (server, holder) registration in one pipelined round trip; False where another
+        stream took the server over."""
+        if not holders:
+            return []
+        async with self._r.pipeline(transaction=False) as pipe:
+            for server_id, holder in holders:
+                pipe.eval(_REFRESH, 1, stream_key(server_id), holder, ttl)
+            return [bool(ours) for ours in await pipe.execute()]
 
     async def release_stream(self, server_id: str, holder: str) -> None:
         """Remove the registration if it is still this stream's."""

@@ -46,6 +46,9 @@ MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 _INSTALL_TOKEN_INFO = b"switchyard-agents/install-token-hmac/v1"
 # The HKDF label of the command-secret key: changing it makes every stored command secret unreadable.
 _COMMAND_SECRET_INFO = b"switchyard-agents/command-secret/v1"
+# Thousands of streams opening at once each touch Redis: they queue for these connections instead of
+# failing with MaxConnectionsError (redis-py's default pool refuses the 101st concurrent command).
+REDIS_CONNECTIONS = 64
 # Headroom NATS needs around a payload (AgentLogsReceived wraps the batch).
 PAYLOAD_HEADROOM = 4096
 
@@ -118,7 +121,7 @@ async def _deps(settings: Settings, clock: Clock, closers: list[Closer]) -> _Wir
     # Each resource registers its closer as soon as it exists, so a failed start leaks nothing.
     engine = create_engine(settings.database_url, application_name="agents")
     closers.append(engine.dispose)
-    redis = create_redis(settings.redis_url)
+    redis = create_redis(settings.redis_url, max_connections=REDIS_CONNECTIONS)
     closers.append(redis.aclose)
     nc = await connect(settings.nats_url, name="agents")
     closers.append(lambda: drain_quietly(nc))

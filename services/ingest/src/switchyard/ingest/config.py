@@ -23,8 +23,15 @@ class Settings(BaseSettings):
         grpc_port: gRPC port (``INGEST_GRPC_PORT``).
         sentry_durable: Durable consumer name of the raw Sentry payloads (``INGEST_SENTRY_DURABLE``);
             replicas share it, separate deployments on one NATS need their own.
+        analytics_durable: Durable consumer name of PostHog capture payloads (``INGEST_ANALYTICS_DURABLE``).
+        metrics_durable: Durable consumer name of service-metric pushes (``INGEST_METRICS_DURABLE``).
         sentry_deliver_new: A durable created now starts at the stream's end instead of its start
-            (``INGEST_SENTRY_DELIVER_NEW``); for throwaway durables (tests), never for a real deployment.
+            (``INGEST_SENTRY_DELIVER_NEW``; also the analytics and metrics durables); for throwaway
+            durables (tests), never for a real deployment.
+        otlp_durable: Durable consumer name of the OTLP exports (``INGEST_OTLP_DURABLE``).
+        otlp_deliver_new: As ``sentry_deliver_new``, for the OTLP durable (``INGEST_OTLP_DELIVER_NEW``).
+        agent_logs_durable: Durable consumer name of ``agents.logs.received`` on the AGENTS stream
+            (``INGEST_AGENT_LOGS_DURABLE``).
         consume: Run the consumers in this process (``INGEST_CONSUME``); off serves the API only.
         batch_size: Messages fetched and stored per transaction (``INGEST_BATCH_SIZE``).
         sourcemap_max_bytes: Largest accepted source map (``INGEST_SOURCEMAP_MAX_BYTES``); gRPC's 4 MiB
@@ -41,7 +48,16 @@ class Settings(BaseSettings):
     grpc_host: str = _opt("127.0.0.1", "INGEST_GRPC_HOST", "grpc_host")
     grpc_port: int = _opt(50056, "INGEST_GRPC_PORT", "grpc_port")
     sentry_durable: str = _opt("ingest.sentry", "INGEST_SENTRY_DURABLE", "sentry_durable", min_length=1)
+    analytics_durable: str = _opt(
+        "ingest.analytics", "INGEST_ANALYTICS_DURABLE", "analytics_durable", min_length=1
+    )
+    metrics_durable: str = _opt("ingest.metrics", "INGEST_METRICS_DURABLE", "metrics_durable", min_length=1)
     sentry_deliver_new: bool = _opt(False, "INGEST_SENTRY_DELIVER_NEW", "sentry_deliver_new")
+    otlp_durable: str = _opt("ingest.otlp", "INGEST_OTLP_DURABLE", "otlp_durable", min_length=1)
+    otlp_deliver_new: bool = _opt(False, "INGEST_OTLP_DELIVER_NEW", "otlp_deliver_new")
+    agent_logs_durable: str = _opt(
+        "ingest.agent-logs", "INGEST_AGENT_LOGS_DURABLE", "agent_logs_durable", min_length=1
+    )
     consume: bool = _opt(True, "INGEST_CONSUME", "consume")
     batch_size: int = _opt(200, "INGEST_BATCH_SIZE", "batch_size", ge=1, le=5000)
     sourcemap_max_bytes: int = _opt(

@@ -11,3 +11,18 @@ STREAM = "INGEST"
 SUBJECTS = ["ingest.>"]
 SENTRY_SUBJECT = "ingest.raw.sentry"
 DLQ_SUBJECT = "ingest.dlq"
+# OTLP exports, normalised to protobuf by the gateway (header Ingest-Kind: otlp-traces | otlp-logs).
+OTLP_SUBJECT = "ingest.raw.otlp"
+# Agent log batches come from the agents service's stream.
+AGENTS_STREAM = "AGENTS"
+AGENT_LOGS_SUBJECT = "agents.logs.received"
+
+# PostHog capture bodies as the SDK sent them (decompressed JSON); the gateway's headers say whose they are.
+POSTHOG_SUBJECT = "ingest.raw.posthog"
+# Validated service-metric pushes, published by this service's PushServiceMetrics before it answers.
+METRICS_SUBJECT = "ingest.raw.metrics"
+ORG_HEADER = "Ingest-Org-Id"
+DSN_HEADER = "Ingest-Dsn-Id"
+RECEIVED_HEADER = "Ingest-Received-At"
+DLQ_REASON_HEADER = "Ingest-Dlq-Reason"
+DLQ_SOURCE_HEADER = "Ingest-Dlq-Subject"

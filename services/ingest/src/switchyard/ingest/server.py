@@ -12,6 +12,7 @@ from switchyard.db.engine import create_engine, create_read_session_factory, cre
 from switchyard.db.migrations import upgrade
 from switchyard.grpckit.handle import Closer, ServiceHandle, close_all
 from switchyard.grpckit.server import start_server
+from switchyard.ingest import analytics_streams
 from switchyard.ingest.config import Settings
 from switchyard.ingest.consumer import SentryConsumer
 from switchyard.ingest.db.base import SCHEMA
@@ -20,8 +21,10 @@ from switchyard.ingest.domain.context import Deps
 from switchyard.ingest.domain.dsns.service import DsnService
 from switchyard.ingest.domain.errors.groups import GroupService
 from switchyard.ingest.domain.sourcemaps.service import SourceMapService
+from switchyard.ingest.domain.telemetry.queries import TelemetryService
 from switchyard.ingest.events import STREAM, SUBJECTS
 from switchyard.ingest.rpc import SERVICE_NAME, IngestServicer, Services, add_to_server
+from switchyard.ingest.telemetry.wiring import TelemetryConsumer, telemetry_consumers
 
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 
@@ -36,12 +39,18 @@ class IngestServer(ServiceHandle):
         engine: The PostgreSQL engine (tests read raw rows through it).
         js: The JetStream context (tests publish and inspect the stream through it).
         sentry: The Sentry payload consumer (``stop()`` / ``start()`` pause and resume it).
+        otlp: The OTLP export consumer (likewise).
+        agent_logs: The consumer of the agents' log batches.
+        analytics: The analytics/metrics services and consumers (``stop()`` / ``start()`` pause and resume).
     """
 
     deps: Deps
     engine: AsyncEngine
     js: nats.js.JetStreamContext
     sentry: SentryConsumer
+    otlp: TelemetryConsumer
+    agent_logs: TelemetryConsumer
+    analytics: analytics_streams.AnalyticsParts
 
 
 async def migrate(settings: Settings) -> None:
@@ -65,11 +74,15 @@ async def _build(
     return deps, engine, js
 
 
-def _services(deps: Deps, settings: Settings) -> Services:
+def _services(deps: Deps, settings: Settings, analytics: analytics_streams.AnalyticsParts) -> Services:
     return Services(
         dsns=DsnService(deps),
         groups=GroupService(deps),
         source_maps=SourceMapService(deps, max_bytes=settings.sourcemap_max_bytes),
+        telemetry=TelemetryService(deps),
+        analytics=analytics.analytics,
+        metrics_keys=analytics.metrics_keys,
+        metrics=analytics.metrics,
     )
 
 
@@ -95,13 +108,20 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
             batch_size=settings.batch_size,
             deliver_new=settings.sentry_deliver_new,
         )
+        analytics = analytics_streams.build(deps, js, settings=settings)
         if settings.consume:
             await sentry.start()
-        # Closers run in reverse: the consumer stops before NATS and PostgreSQL close.
-        closers.append(sentry.stop)
+            await analytics.start()
+        # Closers run in reverse: the consumers stop before NATS and PostgreSQL close.
+        closers += [sentry.stop, analytics.stop]
+        otlp, agent_logs = telemetry_consumers(js, deps, settings)
+        for consumer in (otlp, agent_logs):
+            if settings.consume:
+                await consumer.start()
+            closers.append(consumer.stop)
         running = await start_server(
             name="ingest",
-            servicers=[(add_to_server, IngestServicer(_services(deps, settings)))],
+            servicers=[(add_to_server, IngestServicer(_services(deps, settings, analytics)))],
             service_names=[SERVICE_NAME],
             principal_key=settings.principal_key,
             host=settings.grpc_host,
@@ -111,5 +131,13 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
         await close_all(closers[::-1], service="ingest")
         raise
     return IngestServer(
-        running=running, deps=deps, engine=engine, js=js, sentry=sentry, closers=closers[::-1]
+        running=running,
+        deps=deps,
+        engine=engine,
+        js=js,
+        sentry=sentry,
+        otlp=otlp,
+        agent_logs=agent_logs,
+        analytics=analytics,
+        closers=closers[::-1],
     )

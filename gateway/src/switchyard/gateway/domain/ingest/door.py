@@ -131,8 +131,10 @@ async def read_decoded(request: Request[Any, Any, Any], gateway: Gateway) -> byt
     return decode(raw, request.headers.get("content-encoding", ""), limit)
 
 
-async def publish(gateway: Gateway, key: DsnKey, body: bytes, *, kind: str, event_id: str) -> None:
-    """Publish to the INGEST stream and wait for its ack; 503 when it cannot be made durable."""
+async def publish(
+    gateway: Gateway, key: DsnKey, body: bytes, *, kind: str, event_id: str, subject: str = SENTRY_SUBJECT
+) -> None:
+    """Publish to the INGEST stream (``subject``) and wait for its ack; 503 when it cannot be made durable."""
     headers = {
         "Ingest-Org-Id": key.org_id,
         "Ingest-Project-Id": str(key.project_id),
@@ -142,7 +144,7 @@ async def publish(gateway: Gateway, key: DsnKey, body: bytes, *, kind: str, even
         "Ingest-Received-At": datetime.now(UTC).isoformat(),
     }
     try:
-        await gateway.ingest_bus.publish(SENTRY_SUBJECT, body, msg_id=uuid.uuid4().hex, headers=headers)
+        await gateway.ingest_bus.publish(subject, body, msg_id=uuid.uuid4().hex, headers=headers)
     except Exception as exc:
         _log.warning("ingest publish failed", error=type(exc).__name__)
         raise GatewayError(503, "ingest unavailable", retry_after=1) from exc

@@ -17,10 +17,18 @@ log = get_logger(__name__)
 
 # The real agent's channel allows 30 MiB messages both ways.
 MAX_MESSAGE_BYTES = 30 * 1024 * 1024
+# Calls gRPC holds until the Python server takes them. Past the defaults (1,000 soft, 3,000 hard, 30 s)
+# new streams are CANCELLED whenever a fleet dials at once (an agents restart: every agent redials
+# within seconds), and each refused agent backs off up to 30 s and adds to the next wave. Queued, they
+# are served a little later instead.
+MAX_PENDING_CALLS = 16_384
 OPTIONS = (
     *SERVER_OPTIONS,
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.server.max_pending_requests", MAX_PENDING_CALLS),
+    ("grpc.server.max_pending_requests_hard_limit", 2 * MAX_PENDING_CALLS),
+    ("grpc.server_max_unrequested_time_in_server", 600),
 )
 
 

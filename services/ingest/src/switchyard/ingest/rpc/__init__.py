@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from switchyard.ingest.rpc._analytics import AnalyticsRpc
 from switchyard.ingest.rpc._context import Services
 from switchyard.ingest.rpc._dsns import DsnRpc
 from switchyard.ingest.rpc._groups import GroupRpc, SourceMapRpc
+from switchyard.ingest.rpc._telemetry import TelemetryRpc
 from switchyard.ingest.v1 import ingest_service_pb2_grpc as grpc_api
 
 SERVICE_NAME = "switchyard.ingest.v1.IngestService"
 
 
-class IngestServicer(DsnRpc, GroupRpc, SourceMapRpc, grpc_api.IngestServiceServicer):
+class IngestServicer(
+    DsnRpc, GroupRpc, SourceMapRpc, TelemetryRpc, AnalyticsRpc, grpc_api.IngestServiceServicer
+):
     """Every RPC of ``switchyard.ingest.v1.IngestService``."""
 
 

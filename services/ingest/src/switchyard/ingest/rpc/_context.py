@@ -6,9 +6,13 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import grpc
+from switchyard.ingest.domain.analytics.queries import AnalyticsService
 from switchyard.ingest.domain.dsns.service import DsnService
 from switchyard.ingest.domain.errors.groups import GroupService
+from switchyard.ingest.domain.metrics.keys import MetricsKeyService
+from switchyard.ingest.domain.metrics.service import MetricsService
 from switchyard.ingest.domain.sourcemaps.service import SourceMapService
+from switchyard.ingest.domain.telemetry.queries import TelemetryService
 
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
@@ -20,6 +24,10 @@ class Services:
     dsns: DsnService
     groups: GroupService
     source_maps: SourceMapService
+    telemetry: TelemetryService
+    analytics: AnalyticsService
+    metrics_keys: MetricsKeyService
+    metrics: MetricsService
 
 
 class Base:

@@ -184,7 +184,7 @@ def fingerprint_of(sdk: Any, exceptions: tuple[ExceptionInfo, ...], template: st
     return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()
 
 
-def _title_and_culprit(exceptions: tuple[ExceptionInfo, ...], message: str) -> tuple[str, str]:
+def title_and_culprit(exceptions: tuple[ExceptionInfo, ...], message: str) -> tuple[str, str]:
     if not exceptions:
         return (message.splitlines()[0][:200] if message else "<unlabeled event>"), ""
     main = exceptions[-1]
@@ -206,7 +206,7 @@ def canonical_error(event: dict[str, Any], *, received_at: datetime) -> Canonica
     exceptions = _exceptions(event)
     message, template = _message(event)
     level = event.get("level")
-    title, culprit = _title_and_culprit(exceptions, message)
+    title, culprit = title_and_culprit(exceptions, message)
     return CanonicalError(
         event_id=event_id_of(event.get("event_id")),
         occurred_at=_when(event.get("timestamp"), received_at),

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, case, func, update
+from sqlalchemy import Table, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from switchyard.ingest.db.models import ErrorEvent, ErrorGroup, ItemCount, ProcessedMessage
+from switchyard.ingest.db.models import Dsn, ErrorEvent, ErrorGroup, ItemCount, ProcessedMessage
 from switchyard.ingest.domain.errors.canonical import CanonicalError
 
 
@@ -69,6 +69,18 @@ async def _fresh(session: AsyncSession, batch: list[Parsed], now: datetime) -> l
     fresh = set(result.scalars())
     # Stream order, so a new group takes its title from its first event.
     return [p for m, p in unique.items() if m in fresh]
+
+
+async def _owned(session: AsyncSession, fresh: list[Parsed]) -> list[Parsed]:
+    # Group keys are per project: only messages whose project's DSN belongs to the message's org may add to
+    # its groups or counts. A message of a deleted DSN, or one naming another org's project (a replayed
+    # message, a stale key cache), is marked processed and dropped.
+    projects = sorted({p.project_id for p in fresh})
+    if not projects:
+        return fresh
+    rows = await session.execute(select(Dsn.project_id, Dsn.org_id).where(Dsn.project_id.in_(projects)))
+    owners = {row.project_id: row.org_id for row in rows}
+    return [p for p in fresh if owners.get(p.project_id) == p.org_id]
 
 
 async def _groups(
@@ -184,7 +196,7 @@ async def store_batch(session: AsyncSession, batch: list[Parsed], *, now: dateti
     """Write a batch in the caller's transaction; messages already processed are skipped."""
     if not batch:
         return Stored(0, 0)
-    fresh = await _fresh(session, batch, now)
+    fresh = await _owned(session, await _fresh(session, batch, now))
     errors = [(p, e) for p in fresh for e in p.errors]
     events = 0
     if errors:

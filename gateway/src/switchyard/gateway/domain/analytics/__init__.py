@@ -1,0 +1,1 @@
+"""Product analytics (PostHog capture door and queries) and service metrics (push keys, pushes, ranges)."""
