@@ -7,8 +7,12 @@
     `grpc-echo`: grpc.aio `bench.Echo` with a unary echo, a bidi echo stream and `Count` (open streams):
     the agents bench's ceiling.
 
-Run as `python bench/_bare.py grpc|grpc-redis|grpc-echo|http-bare|http-chain|http-redis-chain` (the drivers
-start them as separate processes).
+    `http-jetstream`: the ceiling of `just bench ingest`: a Litestar POST on any path that publishes the
+    raw body with a fresh Nats-Msg-Id to a file-backed stream configured like INGEST (BENCH_STREAM, 120 s
+    duplicate window) and answers after the ack; no auth, no parsing.
+
+Run as `python bench/_bare.py grpc|grpc-redis|grpc-echo|http-bare|http-chain|http-redis-chain|http-jetstream`
+(the drivers start them as separate processes).
 """
 
 from __future__ import annotations
@@ -149,6 +153,38 @@ def _chain_app() -> Litestar:
     return Litestar([row], on_startup=[connect])
 
 
+def _jetstream_app() -> Litestar:
+    import uuid
+    from typing import Any
+
+    import nats
+    from litestar import Request, post
+    from nats.js.api import StorageType, StreamConfig
+
+    stream = os.environ["BENCH_STREAM"]
+    subject = f"{stream.lower()}.raw"
+    state: dict[str, Any] = {}
+
+    async def connect() -> None:
+        client = await nats.connect(os.environ["NATS_URL"])
+        js = client.jetstream()
+        await js.add_stream(
+            StreamConfig(name=stream, subjects=[subject], storage=StorageType.FILE, duplicate_window=120)
+        )
+        state["client"], state["js"] = client, js
+
+    async def close() -> None:
+        await state["client"].drain()
+
+    @post("/{rest:path}", status_code=200)
+    async def door(rest: str, request: Request[Any, Any, Any]) -> dict[str, int]:
+        body = await request.body()
+        await state["js"].publish(subject, body, headers={"Nats-Msg-Id": uuid.uuid4().hex})
+        return {"status": 1}
+
+    return Litestar([door], on_startup=[connect], on_shutdown=[close])
+
+
 def main() -> None:
     kind = sys.argv[1]
     if kind == "grpc":
@@ -160,7 +196,12 @@ def main() -> None:
     if kind == "grpc-redis":
         asyncio.run(_grpc_redis_server())
         return
-    apps = {"http-bare": _bare_app, "http-chain": _chain_app, "http-redis-chain": _redis_chain_app}
+    apps = {
+        "http-bare": _bare_app,
+        "http-chain": _chain_app,
+        "http-redis-chain": _redis_chain_app,
+        "http-jetstream": _jetstream_app,
+    }
     app = apps[kind]()
     uvicorn.run(
         app,

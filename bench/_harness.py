@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import resource
 import secrets
 import signal
 import socket
@@ -152,6 +153,11 @@ def wrk(
         args[1:1] = ["-H", f"{k}: {v}"]
     subprocess.run([*args[:-1], "-d2s", url], check=True, capture_output=True)  # warm-up
     out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return parse_wrk(name, out)
+
+
+def parse_wrk(name: str, out: str) -> Result:
+    """A wrk ``--latency`` report as a Result (errors: non-2xx/3xx plus socket errors)."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
@@ -159,6 +165,14 @@ def wrk(
     errors = int(bad.group(1)) if bad else 0
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     return Result(name, rps, p50, p99, errors)
+
+
+def raise_nofile() -> int:
+    """Soft RLIMIT_NOFILE up to the hard limit (children inherit it); returns the new soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def wrk_script(name: str, url: str, script: Path, duration: int, connections: int) -> Result:

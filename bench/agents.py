@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
 import secrets
 import statistics
 import subprocess
@@ -45,6 +44,7 @@ from _harness import (
     base_env,
     free_port,
     process,
+    raise_nofile,
     stack_env,
     throwaway_database,
     wait_http,
@@ -75,14 +75,6 @@ class Row:
     p99_ms: float | None = None
     ceiling: float | None = None
     note: str = ""
-
-
-def raise_nofile() -> int:
-    """Soft RLIMIT_NOFILE up to the hard limit (children inherit it); returns the new soft limit."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or hard > soft:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def rss_mb(pid: int) -> float:

@@ -8,7 +8,7 @@ One gateway and one ingest replica (separate processes, the embedded stack), one
   otlp spans        - POST /v1/traces, protobuf ExportTraceServiceRequest of --spans spans
   posthog events    - POST /batch/ {api_key, batch: [--batch events]}
   ceiling           - a bare Litestar POST publishing the raw body to JetStream and awaiting the ack
-                      (bench/_ceiling.py), same wrk script, same bodies; every door row is compared to it
+                      (bench/_bare.py http-jetstream), same wrk script and bodies; each door row is compared
 The OTLP and PostHog rows are skipped, with the reason, on a gateway that does not have their routes yet.
 Targets (issue 5): Sentry envelopes >= 2,000/s with p99 < 50 ms.
 """
@@ -21,8 +21,6 @@ import contextlib
 import json
 import math
 import os
-import re
-import resource
 import shutil
 import signal
 import subprocess
@@ -42,10 +40,11 @@ from _harness import (
     PY,
     ROOT,
     Result,
-    _ms,
     base_env,
     free_port,
+    parse_wrk,
     process,
+    raise_nofile,
     stack_env,
     throwaway_database,
     wait_http,
@@ -266,14 +265,6 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _report(name: str, out: str) -> Result:
-    sent = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return Result(name, float(sent), p50, p99, int(bad.group(1)) if bad else 0)
-
-
 async def end_to_end(
     url: str, script: Path, connections: int, events: int, env: dict[str, str], prefix: str, consumer: int
 ) -> Row:
@@ -305,7 +296,7 @@ async def end_to_end(
     consumer_cpu = cpu_seconds(consumer) - cpu
     wrk_proc.send_signal(signal.SIGINT)
     out, _ = wrk_proc.communicate(timeout=30)
-    sent = _report("events persisted (send -> row)", out)
+    sent = parse_wrk("events persisted (send -> row)", out)
     stored, seconds = count - before, last_change - started
     result = Result(sent.name, stored / seconds, sent.p50_ms, sent.p99_ms, sent.errors)
     note = f"{stored} rows in {seconds:.1f}s; p50/p99 are the door's; CPU is the ingest process's per event"
@@ -332,8 +323,7 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("wrk is required: apt-get install -y wrk", file=sys.stderr)
         return 2
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by every process started below
+    raise_nofile()  # inherited by every process started below
     (ROOT / ".data").mkdir(exist_ok=True)
     urls = stack_env()
     with throwaway_database(urls["DATABASE_URL"]) as db_url:
@@ -361,7 +351,7 @@ def run(opts: argparse.Namespace, urls: dict[str, str]) -> int:
         with (
             process([PY, "-m", "switchyard.ingest", "serve"], env, "ingest") as ingest,
             process([PY, "-m", "switchyard.gateway"], env, "gateway") as gateway,
-            process([PY, str(ROOT / "bench" / "_ceiling.py")], env, "ceiling") as top,
+            process([PY, str(ROOT / "bench" / "_bare.py"), "http-jetstream"], env, "ceiling") as top,
         ):
             pids = {"ingest": ingest.pid, "gateway": gateway.pid, "ceiling": top.pid}
             gw = f"http://127.0.0.1:{ports['gateway']}"
@@ -486,8 +476,8 @@ def print_rows(opts: argparse.Namespace, rows: list[Row], skipped: list[str], ke
         print(f"skipped {reason}")
     print(
         "notes: envelopes are uncompressed (a fresh event id each, so every one is stored); the consumers "
-        "drain between scenarios; the ceiling is bench/_ceiling.py (Litestar + nats-py publish, file "
-        "stream, no auth)."
+        "drain between scenarios; the ceiling is bench/_bare.py http-jetstream (Litestar + nats-py "
+        "publish, file stream, no auth)."
     )
 
 
