@@ -7,6 +7,7 @@
 #   docker build --target workers  -t switchyard/workers .
 #   docker build --target mutations -t switchyard/mutations .
 #   docker build --target deploy   -t switchyard/deploy .
+#   docker build --target ingest   -t switchyard/ingest .
 #   docker build --target agents   -t switchyard/agents .
 #   docker build --target gateway  -t switchyard/gateway .
 #   docker build --target otel-collector -t switchyard/otel-collector .
@@ -56,6 +57,10 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 FROM builder AS deploy-build
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable --package switchyard-deploy
+
+FROM builder AS ingest-build
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable --package switchyard-ingest
 
 FROM builder AS agents-build
 RUN --mount=type=cache,target=/root/.cache/uv \
@@ -117,6 +122,16 @@ EXPOSE 50054
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "/app/healthcheck.py", "grpc", "127.0.0.1:50054"]
 ENTRYPOINT ["python", "-m", "switchyard.deploy"]
+CMD ["serve"]
+
+FROM runtime AS ingest
+COPY --from=ingest-build /app/.venv /app/.venv
+ENV INGEST_GRPC_HOST=0.0.0.0 \
+    INGEST_GRPC_PORT=50056
+EXPOSE 50056
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "/app/healthcheck.py", "grpc", "127.0.0.1:50056"]
+ENTRYPOINT ["python", "-m", "switchyard.ingest"]
 CMD ["serve"]
 
 FROM runtime AS agents

@@ -22,7 +22,7 @@ gen:
 lint: install
     uv run --frozen ruff check .
     uv run --frozen ruff format --check .
-    uv run --frozen mypy libs/obs/src libs/grpckit/src libs/db/src libs/bus/src libs/stack/src libs/testing/src libs/donmai/src libs/signing/src libs/agent/src services/identity/src services/workers/src services/mutations/src services/agents/src services/deploy/src gateway/src
+    uv run --frozen mypy libs/obs/src libs/grpckit/src libs/db/src libs/bus/src libs/stack/src libs/testing/src libs/donmai/src libs/signing/src libs/agent/src services/identity/src services/workers/src services/mutations/src services/agents/src services/deploy/src services/ingest/src gateway/src
     uv run --frozen lint-imports
     @command -v npx >/dev/null && npx --yes @bufbuild/buf@1.75.0 lint protos || echo 'buf lint skipped: npx not found'
 

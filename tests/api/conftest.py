@@ -154,6 +154,7 @@ async def agents_server(
         nats_url=nats_url,
         principal_key=principal_key,
         agent_grpc_address="127.0.0.1:9090",
+        routes_durable=f"agents.routes-api-{uuid.uuid4().hex[:8]}",
     )
     await server.migrate(settings)
     running = await server.start(settings, port=0, agent_port=0)
@@ -184,6 +185,10 @@ async def deploy_addr(
         nats_url=nats_url,
         principal_key=principal_key,
         servers_durable=f"deploy.servers-api-{uuid.uuid4().hex[:8]}",
+        commands_durable=f"deploy.commands-api-{uuid.uuid4().hex[:8]}",
+        # A hook's second use within the hour is refused: test_api_deployments pins the 429.
+        hook_min_interval_seconds=3600,
+        domains_durable=f"deploy.domains-api-{uuid.uuid4().hex[:8]}",
         agents_addr=agents_addr,
     )
     await server.migrate(settings)
@@ -192,6 +197,33 @@ async def deploy_addr(
         yield running.address
     finally:
         await running.stop()
+
+
+@pytest.fixture(scope="session")
+async def ingest_server(api_database_url: str, redis_url: str, nats_url: str, principal_key: bytes) -> Any:
+    """The ingest service in this process on a free port; the Sentry durable is this run's."""
+    from switchyard.ingest import server
+    from switchyard.ingest.config import Settings as IngestSettings
+
+    settings = IngestSettings(
+        database_url=api_database_url,
+        redis_url=redis_url,
+        nats_url=nats_url,
+        principal_key=principal_key,
+        sentry_durable=f"ingest.sentry-api-{uuid.uuid4().hex[:8]}",
+        sentry_deliver_new=True,
+    )
+    await server.migrate(settings)
+    running = await server.start(settings, port=0)
+    yield running
+    await running.js.delete_consumer("INGEST", settings.sentry_durable.replace(".", "_"))
+    await running.stop()
+
+
+@pytest.fixture(scope="session")
+def ingest_addr(ingest_server: Any) -> str:
+    """ingest's gRPC address."""
+    return str(ingest_server.address)
 
 
 def gateway_settings(
@@ -247,13 +279,22 @@ def serve_gateway() -> Any:
 
 
 @pytest.fixture(scope="session")
-def fleet_addrs(workers_addr: str, mutations_addr: str, agents_addr: str, deploy_addr: str) -> dict[str, str]:
-    """Gateway settings that point at the in-process workers, mutations, agents and deploy services."""
+def fleet_addrs(
+    workers_addr: str,
+    mutations_addr: str,
+    agents_addr: str,
+    deploy_addr: str,
+    ingest_addr: str,
+    nats_url: str,
+) -> dict[str, str]:
+    """Gateway settings pointing at the in-process services (and NATS, for the ingest doors)."""
     return {
+        "nats_url": nats_url,
         "workers_addr": workers_addr,
         "mutations_addr": mutations_addr,
         "agents_addr": agents_addr,
         "deploy_addr": deploy_addr,
+        "ingest_addr": ingest_addr,
     }
 
 

@@ -33,6 +33,8 @@ REQUIRED_ENV: dict[str, tuple[str, ...]] = {
     "mutations": (*_STORES, "MUTATIONS_GRPC_HOST", "MUTATIONS_WORKERS_ADDR"),
     "deploy-migrate": _STORES,
     "deploy": (*_STORES, "DEPLOY_GRPC_HOST"),
+    "ingest-migrate": _STORES,
+    "ingest": (*_STORES, "INGEST_GRPC_HOST"),
     "agents-migrate": _STORES,
     # agents binds two ports; the advertised address is what registration hands to agents (the default,
     # <host>:<port>, would tell them to dial 0.0.0.0 inside a container).
@@ -43,7 +45,9 @@ REQUIRED_ENV: dict[str, tuple[str, ...]] = {
         "GATEWAY_MUTATIONS_ADDR",
         "GATEWAY_DEPLOY_ADDR",
         "GATEWAY_AGENTS_ADDR",
+        "GATEWAY_INGEST_ADDR",
         "REDIS_URL",
+        "NATS_URL",
         "SWITCHYARD_PRINCIPAL_KEY",
         "GATEWAY_HOST",
     ),

@@ -14,7 +14,14 @@ pytestmark = pytest.mark.unit
 BASE = "deploy/k8s/base"
 DEV = "deploy/k8s/overlays/dev"
 # Deployment -> container port its probes and Service use.
-GRPC_PORTS = {"identity": 50051, "workers": 50052, "mutations": 50053, "deploy": 50054, "agents": 50055}
+GRPC_PORTS = {
+    "identity": 50051,
+    "workers": 50052,
+    "mutations": 50053,
+    "deploy": 50054,
+    "agents": 50055,
+    "ingest": 50056,
+}
 PORTS = {**GRPC_PORTS, "gateway": 8000}
 # agents' second, public port: agent.v1, dialled by agents on customer servers, behind its own Service.
 AGENT_PORT = 9090

@@ -24,12 +24,20 @@ CALL_GRAPH: dict[tuple[str, int], set[str]] = {
     ("workers", 50052): {"gateway", "mutations"},
     ("mutations", 50053): {"gateway"},
     ("deploy", 50054): {"gateway"},
+    ("ingest", 50056): {"gateway"},
     ("agents", 50055): {"gateway", "deploy"},
     ("agents", 9090): {ANYONE},  # agent.v1: agents on customer servers dial in
     ("gateway", 8000): {ANYONE},  # the public door
 }
 # Each service's internal gRPC port.
-GRPC_PORTS = {"identity": 50051, "workers": 50052, "mutations": 50053, "deploy": 50054, "agents": 50055}
+GRPC_PORTS = {
+    "identity": 50051,
+    "workers": 50052,
+    "mutations": 50053,
+    "deploy": 50054,
+    "agents": 50055,
+    "ingest": 50056,
+}
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +156,10 @@ def test_a_services_calls_are_not_allowed_sideways(policies: list[dict[str, Any]
     for service in ("identity", "workers", "mutations"):
         assert not may_call(policies, "deploy", service, GRPC_PORTS[service]), service
         assert not may_call(policies, service, "deploy", 50054), service
+    # ingest calls no service (ingest payloads arrive over NATS); only the gateway reaches it.
+    for service in ("identity", "workers", "mutations", "deploy", "agents"):
+        assert not may_call(policies, "ingest", service, GRPC_PORTS[service]), service
+        assert not may_call(policies, service, "ingest", 50056), service
 
 
 def test_the_open_agent_port_does_not_open_the_internal_one(policies: list[dict[str, Any]]) -> None:

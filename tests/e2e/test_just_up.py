@@ -101,6 +101,7 @@ def up_run(tmp_path: Path) -> Iterator[UpRun]:
         MUTATIONS_GRPC_PORT=str(free_port()),
         AGENTS_GRPC_PORT=str(free_port()),
         DEPLOY_GRPC_PORT=str(free_port()),
+        INGEST_GRPC_PORT=str(free_port()),
         # The public agent.v1 port too, so this run never collides with a developer's `just up` on 9090.
         AGENTS_AGENT_GRPC_PORT=str(free_port()),
         PYTHONUNBUFFERED="1",
@@ -153,7 +154,7 @@ def test_just_up_serves_the_api_and_stops_cleanly(up_run: UpRun) -> None:
     owner = re.search(r"root owner\s+(\S+) / (\S+)", banner)
     assert owner is not None, up_run.lines
     grpc = dict(re.findall(r"^\s+(\w+) gRPC\s+(\S+)$", banner, re.MULTILINE))
-    assert set(grpc) == {"identity", "workers", "mutations", "agents", "deploy"}, up_run.lines
+    assert set(grpc) == {"identity", "workers", "mutations", "agents", "deploy", "ingest"}, up_run.lines
     # agents' second, public port (agent.v1) is printed apart: it is what agents dial, not a service API.
     assert re.findall(r"^\s+agent\.v1\s+(\S+)$", banner, re.MULTILINE) == [up_run.agent_address], up_run.lines
     assert {name: grpc_serving(address) for name, address in grpc.items()} == dict.fromkeys(grpc, True)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from switchyard.agent.context import HandlerContext
 from switchyard.agent.handlers.apps import handle_app_deploy, handle_app_rollback, handle_app_stop
-from switchyard.agent.process_driver import ProcessDriver
+from switchyard.agent.process_driver import ProcessDriver, Release
 
 pytestmark = pytest.mark.integration
 
@@ -171,3 +171,38 @@ async def test_deploy_payload_errors(recorder: Any, ctx: HandlerContext) -> None
         with pytest.raises(PayloadError, match=message):
             await handle_app_deploy(ctx, payload, rec.progress())
     assert not _exists(ctx.config.apps_dir / "x")
+
+
+def _started_sleeper(driver: ProcessDriver, name: str) -> Release:
+    release = driver.new_release(
+        container_name=name,
+        image_tag=f"{name}:2",
+        command=[sys.executable, "-c", "import time; time.sleep(60)"],
+        port=1,
+    )
+    driver.start(release)
+    return release
+
+
+async def test_a_restarted_agent_stops_a_release_an_interrupted_deploy_left_running(
+    recorder: Any, ctx: HandlerContext
+) -> None:
+    port = _free_port()
+    await handle_app_deploy(ctx, _deploy_payload("half", port, tag="h:1"), recorder.progress())
+    # What an agent killed during the next deploy's health check leaves: the new release recorded
+    # running (its process alive, in its own session), never made current.
+    interrupted = _started_sleeper(ctx.driver, "half")
+    # An app whose very first deploy was interrupted has no state.json at all.
+    first = _started_sleeper(ctx.driver, "fresh")
+    fresh = ProcessDriver(ctx.config.apps_dir)
+    settled = await fresh.settle_interrupted()
+    assert sorted(r.release_id for r in settled) == sorted([interrupted.release_id, first.release_id])
+    for release in (interrupted, first):
+        record = fresh.load_release(release.container_name, release.release_id)
+        assert record is not None
+        assert record.state == "interrupted"
+        assert not fresh.is_running(record)
+    # The current release is untouched and still adopted.
+    assert [r.container_name for r in fresh.adopt()] == ["half"]
+    assert _get(port) == 200
+    assert await fresh.settle_interrupted() == []

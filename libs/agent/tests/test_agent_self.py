@@ -190,3 +190,32 @@ def test_config_env_file_under_environment_and_required_values(tmp_path: Path) -
         )
     with pytest.raises(ConfigError, match="AGENT_HEARTBEAT_SECONDS"):
         load_config({"SWITCHYARD_AGENT_ENV_FILE": str(env_file), "AGENT_HEARTBEAT_SECONDS": "soon"})
+
+
+def test_reconnect_backoff_bounds_come_from_the_environment(tmp_path: Path) -> None:
+    base = {
+        "SWITCHYARD_AGENT_ENV_FILE": str(tmp_path / "none"),
+        "BACKEND_GRPC_ADDR": "x:1",
+        "SERVER_ID": "s",
+        "AGENT_SECRET": "k",
+    }
+    default = load_config(base)
+    assert (default.reconnect_backoff_seconds, default.reconnect_backoff_max_seconds) == (1.0, 30.0)
+    short = load_config(
+        {**base, "AGENT_RECONNECT_BACKOFF_SECONDS": "0.2", "AGENT_RECONNECT_BACKOFF_MAX_SECONDS": "1"}
+    )
+    assert (short.reconnect_backoff_seconds, short.reconnect_backoff_max_seconds) == (0.2, 1.0)
+    # Only the first delay given: the cap stays 30 s (or the first delay, when that is larger).
+    assert load_config({**base, "AGENT_RECONNECT_BACKOFF_SECONDS": "45"}).reconnect_backoff_max_seconds == 45
+    for key, value, message in [
+        ("AGENT_RECONNECT_BACKOFF_SECONDS", "soon", "must be a number of seconds"),
+        ("AGENT_RECONNECT_BACKOFF_SECONDS", "0", "must be a positive number"),
+        ("AGENT_RECONNECT_BACKOFF_MAX_SECONDS", "-1", "must be a positive number"),
+        ("AGENT_RECONNECT_BACKOFF_MAX_SECONDS", "nan", "must be a positive number"),
+    ]:
+        with pytest.raises(ConfigError, match=f"{key} {message}"):
+            load_config({**base, key: value})
+    with pytest.raises(ConfigError, match=r"AGENT_RECONNECT_BACKOFF_MAX_SECONDS \(2\) is below"):
+        load_config(
+            {**base, "AGENT_RECONNECT_BACKOFF_SECONDS": "5", "AGENT_RECONNECT_BACKOFF_MAX_SECONDS": "2"}
+        )

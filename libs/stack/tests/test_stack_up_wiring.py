@@ -18,7 +18,14 @@ URLS = StackUrls(
     redis_url="redis://127.0.0.1:2/0",
     nats_url="nats://127.0.0.1:3",
 )
-PORTS = {"identity": 15051, "workers": 15052, "mutations": 15053, "agents": 15055, "deploy": 15054}
+PORTS = {
+    "identity": 15051,
+    "workers": 15052,
+    "mutations": 15053,
+    "agents": 15055,
+    "deploy": 15054,
+    "ingest": 15056,
+}
 DEV = DevSecrets(principal_key="ab" * 32, root_email="root@example.test", root_password="pw-not-logged")
 
 
@@ -45,6 +52,7 @@ def test_every_caller_gets_the_address_of_each_service_on_loopback(
     assert env["GATEWAY_MUTATIONS_ADDR"] == "127.0.0.1:15053"
     assert env["GATEWAY_AGENTS_ADDR"] == "127.0.0.1:15055"
     assert env["GATEWAY_DEPLOY_ADDR"] == "127.0.0.1:15054"
+    assert env["GATEWAY_INGEST_ADDR"] == "127.0.0.1:15056"
     for service, port in PORTS.items():
         assert env[f"{service.upper()}_GRPC_HOST"] == "127.0.0.1"
         assert env[f"{service.upper()}_GRPC_PORT"] == str(port)
@@ -74,7 +82,7 @@ def test_a_developer_can_open_the_agent_port_to_a_real_agent(
 def test_just_up_runs_and_migrates_every_grpc_service(tmp_path: Path) -> None:
     up = _Up(paths=StackPaths.resolve(tmp_path / ".data"))
 
-    assert up.services == SERVICES == ("identity", "workers", "mutations", "agents", "deploy")
+    assert up.services == SERVICES == ("identity", "workers", "mutations", "agents", "deploy", "ingest")
     assert set(up.grpc_ports) == set(SERVICES)
 
 

@@ -22,6 +22,8 @@ from switchyard.gateway.auth.tokens import JwtVerifier, TokenVerifier
 from switchyard.gateway.clients.agents import AgentsClient
 from switchyard.gateway.clients.deploy import DeployClient
 from switchyard.gateway.clients.identity import IdentityClient
+from switchyard.gateway.clients.ingest import IngestClient
+from switchyard.gateway.clients.ingest_door import DsnKeys, IngestBus
 from switchyard.gateway.clients.mutations import MutationsClient
 from switchyard.gateway.clients.workers import WorkersClient
 from switchyard.gateway.config import Settings
@@ -30,7 +32,9 @@ from switchyard.gateway.domain.auth import controllers as auth
 from switchyard.gateway.domain.credentials import controllers as credentials
 from switchyard.gateway.domain.deploy import ROUTES as DEPLOY_ROUTES
 from switchyard.gateway.domain.deps import GATEWAY
+from switchyard.gateway.domain.domains import controllers as domains
 from switchyard.gateway.domain.enrolment import controllers as enrolment
+from switchyard.gateway.domain.ingest import ROUTES as INGEST_ROUTES
 from switchyard.gateway.domain.members import controllers as members
 from switchyard.gateway.domain.messages import controllers as messages
 from switchyard.gateway.domain.mutations import controllers as mutations
@@ -79,6 +83,8 @@ ROUTES: list[Any] = [
     *system.ROUTES,
     *health.ROUTES,
     *server_operator.ROUTES,
+    *domains.ROUTES,
+    *INGEST_ROUTES,
 ]
 
 
@@ -111,6 +117,8 @@ def _lifespan(settings: Settings) -> Any:
         agents = AgentsClient(agents_channel, signer=signer, timeout=settings.rpc_timeout_seconds)
         deploy_channel = create_channel(settings.deploy_addr)
         deploy = DeployClient(deploy_channel, signer=signer, timeout=settings.rpc_timeout_seconds)
+        ingest_channel = create_channel(settings.ingest_addr)
+        ingest = IngestClient(ingest_channel, signer=signer, timeout=settings.rpc_timeout_seconds)
         app.state.gateway = Gateway(
             settings,
             redis,
@@ -128,6 +136,10 @@ def _lifespan(settings: Settings) -> Any:
             agents=agents,
             deploy_channel=deploy_channel,
             deploy=deploy,
+            ingest_channel=ingest_channel,
+            ingest=ingest,
+            dsn_keys=DsnKeys(ingest),
+            ingest_bus=IngestBus(settings.nats_url),
         )
         try:
             yield
@@ -137,6 +149,8 @@ def _lifespan(settings: Settings) -> Any:
             await mutations_channel.close()
             await agents_channel.close()
             await deploy_channel.close()
+            await app.state.gateway.ingest_bus.close()
+            await ingest_channel.close()
             await redis.aclose()
 
     return lifespan

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
         mutations_addr: mutations gRPC address (replicas as for identity).
         agents_addr: agents gRPC address (replicas as for identity).
         deploy_addr: deploy gRPC address (replicas as for identity).
+        ingest_addr: ingest gRPC address (replicas as for identity).
         redis_url: Redis for revocations, the auth epoch and rate limits.
         principal_key: key that signs the principal sent to services (``SWITCHYARD_PRINCIPAL_KEY``).
         api_version: value of the ``X-API-Version`` header and ``GET /api/version``.
@@ -36,6 +37,11 @@ class Settings(BaseSettings):
         webhook_org_linear: the org whose work Linear deliveries queue (one org per provider for now).
         webhook_org_github: the org whose work GitHub deliveries queue.
         webhook_dedupe_seconds: how long a delivery id is remembered to refuse a redelivery.
+        nats_url: NATS the ingest doors publish to (``GATEWAY_NATS_URL`` or ``NATS_URL``); connected on the
+            first ingest request.
+        ingest_max_body_bytes: largest ingest body, compressed or not (413 above; NATS' default message
+            limit is 1 MiB).
+        ingest_rate_limit_per_second: ingest requests per DSN key and second, shared by replicas (429 above).
         public_url: the gateway's public base URL (``GATEWAY_PUBLIC_URL``, e.g. ``https://api.example.com``)
             that install URLs and the install script point at; empty = the request's scheme and host.
     """
@@ -47,6 +53,7 @@ class Settings(BaseSettings):
     mutations_addr: str = "127.0.0.1:50053"
     agents_addr: str = "127.0.0.1:50055"
     deploy_addr: str = "127.0.0.1:50054"
+    ingest_addr: str = "127.0.0.1:50056"
     redis_url: str = Field(
         default="redis://127.0.0.1:6379/0",
         validation_alias=AliasChoices("redis_url", "GATEWAY_REDIS_URL", "REDIS_URL"),
@@ -68,6 +75,12 @@ class Settings(BaseSettings):
     webhook_org_github: str = ""
     webhook_dedupe_seconds: int = 7 * 24 * 3600
     public_url: str = ""
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222",
+        validation_alias=AliasChoices("nats_url", "GATEWAY_NATS_URL", "NATS_URL"),
+    )
+    ingest_max_body_bytes: int = 1_000_000
+    ingest_rate_limit_per_second: int = 1000
 
     @field_validator("principal_key", mode="before")
     @classmethod

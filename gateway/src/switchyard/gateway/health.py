@@ -51,7 +51,7 @@ async def _redis_up(gateway: NamedDependency[Gateway]) -> bool:
     "/readyz",
     operation_id="Ready",
     tags=["System"],
-    description="Reports whether the gateway can serve: identity, workers, mutations, agents and deploy answer their gRPC health checks and Redis answers a ping. Returns 503 naming the first one that is down.",  # noqa: E501
+    description="Reports whether the gateway can serve: identity, workers, mutations, agents, deploy and ingest answer their gRPC health checks and Redis answers a ping. Returns 503 naming the first one that is down.",  # noqa: E501
 )
 async def readyz(gateway: NamedDependency[Gateway]) -> Response[Any]:
     """Readiness."""
@@ -61,6 +61,7 @@ async def readyz(gateway: NamedDependency[Gateway]) -> Response[Any]:
         "mutations": gateway.mutations_channel,
         "agents": gateway.agents_channel,
         "deploy": gateway.deploy_channel,
+        "ingest": gateway.ingest_channel,
     }
     for name, channel in downstream.items():
         if not await _serving(gateway, channel, name):

@@ -17,6 +17,8 @@ from switchyard.gateway.auth.tokens import JwtVerifier
 from switchyard.gateway.clients.agents import AgentsClient
 from switchyard.gateway.clients.deploy import DeployClient
 from switchyard.gateway.clients.identity import IdentityClient
+from switchyard.gateway.clients.ingest import IngestClient
+from switchyard.gateway.clients.ingest_door import DsnKeys, IngestBus
 from switchyard.gateway.clients.mutations import MutationsClient
 from switchyard.gateway.clients.workers import WorkersClient
 from switchyard.gateway.config import Settings
@@ -43,6 +45,10 @@ class Gateway:
     agents: AgentsClient
     deploy_channel: grpc.aio.Channel
     deploy: DeployClient
+    ingest_channel: grpc.aio.Channel
+    ingest: IngestClient
+    dsn_keys: DsnKeys
+    ingest_bus: IngestBus
 
 
 def gateway_of(connection: Request[Any, Any, Any] | ASGIConnection[Any, Any, Any, Any]) -> Gateway:

@@ -320,6 +320,7 @@ def agents_settings(database_url: str, redis_url: str, nats_url: str, principal_
         principal_key=principal_key,
         heartbeat_interval_seconds=15,
         presence_ttl_seconds=60,
+        routes_durable=f"agents.routes-it-{uuid.uuid4().hex[:8]}",
     )
 
 

@@ -122,18 +122,20 @@ async def test_a_killed_agent_leaves_the_truth_and_pending_commands_are_redelive
         await agent.wait_for(1)
         await agent.progress(started.id, "half way\n")
         await fleet.status_of(server, started.id, "running")
-    # The agent is gone mid-command: nothing claims it completed.
+    # The agent is gone mid-command: it can never report, so the command failed, saying why.
     await fleet.until(lambda: _not(fleet.stream_on(server, "a")))
-    assert (await fleet.command(server, started.id)).status == "running"
+    failed = await fleet.status_of(server, started.id, "failed")
+    assert failed.output == "half way\n\nagent disconnected mid-command\n"
     queued = await fleet.issue(server, EXEC)
     async with fleet.agent(server, via="b", answer=False, ack=False) as again:
         received = await again.wait_for(1)
-        # Only the still-pending one comes again; the running one is not re-run behind the operator's back.
+        # Only the still-pending one comes again; the interrupted one is not re-run behind the operator's
+        # back.
         assert [c.id for c in received] == [queued.id]
     depth = await fleet.call(
         "GetQueueDepth", svc.GetQueueDepthRequest(server_id=server.id), fleet.member(server.org)
     )
-    assert (depth.pending, depth.dispatched, depth.running) == (1, 0, 1)
+    assert (depth.pending, depth.dispatched, depth.running) == (1, 0, 0)
 
 
 async def _not(value: object) -> bool:

@@ -63,17 +63,19 @@ async def test_drain_cancels_every_pending_command_and_depth_counts_by_state(fle
         await agent.wait_for(1)
         await agent.progress(running.id, "x")
         await fleet.status_of(server, running.id, "running")
-    pending = [await fleet.issue(server, EXEC) for _ in range(3)]
-    depth = await fleet.call("GetQueueDepth", svc.GetQueueDepthRequest(server_id=server.id), member)
-    assert (depth.pending, depth.dispatched, depth.running) == (3, 0, 1)
-    drained = await fleet.call(
-        "DrainQueue", svc.DrainQueueRequest(server_id=server.id), fleet.owner(server.org)
-    )
-    assert drained.drained == 3
-    for command in pending:
-        assert (await fleet.command(server, command.id)).status == "cancelled"
-    depth = await fleet.call("GetQueueDepth", svc.GetQueueDepthRequest(server_id=server.id), member)
-    assert (depth.pending, depth.dispatched, depth.running) == (0, 0, 1)
+        # Delivered but never acknowledged: these stay pending.
+        agent.ack = False
+        pending = [await fleet.issue(server, EXEC) for _ in range(3)]
+        depth = await fleet.call("GetQueueDepth", svc.GetQueueDepthRequest(server_id=server.id), member)
+        assert (depth.pending, depth.dispatched, depth.running) == (3, 0, 1)
+        drained = await fleet.call(
+            "DrainQueue", svc.DrainQueueRequest(server_id=server.id), fleet.owner(server.org)
+        )
+        assert drained.drained == 3
+        for command in pending:
+            assert (await fleet.command(server, command.id)).status == "cancelled"
+        depth = await fleet.call("GetQueueDepth", svc.GetQueueDepthRequest(server_id=server.id), member)
+        assert (depth.pending, depth.dispatched, depth.running) == (0, 0, 1)
     denied = await fleet.fails("DrainQueue", svc.DrainQueueRequest(server_id=server.id), member)
     assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
 

@@ -22,6 +22,7 @@ from switchyard.deploy.v1 import deploy_pb2
 from switchyard.deploy.v1 import deploy_service_pb2 as svc
 from switchyard.deploy.v1 import deploy_service_pb2_grpc as svc_grpc
 from switchyard.grpckit.principal import METADATA_KEY, Principal, PrincipalSigner
+from switchyard.testing import free_port
 
 ENV_KEY = b"deploy-integration-tests-env-var-encryption-key!!"
 
@@ -177,6 +178,9 @@ def deploy_settings(database_url: str, redis_url: str, nats_url: str, principal_
         principal_key=principal_key,
         env_key=ENV_KEY,
         servers_durable=f"deploy.servers-it-{uuid.uuid4().hex[:8]}",
+        domains_durable=f"deploy.domains-it-{uuid.uuid4().hex[:8]}",
+        # Nothing listens there: every agents call is UNAVAILABLE (the agents service is not running here).
+        agents_addr=f"127.0.0.1:{free_port()}",
     )
 
 

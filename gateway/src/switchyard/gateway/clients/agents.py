@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from switchyard.agents.v1 import agents_service_pb2 as pb
 from switchyard.agents.v1 import agents_service_pb2_grpc as pb_grpc
 from switchyard.agents.v1 import operator_pb2 as op
+from switchyard.agents.v1 import routes_pb2
 from switchyard.grpckit.client import call_metadata
 from switchyard.grpckit.principal import Principal, PrincipalSigner
 
@@ -248,5 +249,23 @@ class AgentsClient:
         """NETWORK_INSPECT of deploy-net joined with the app mapping (the service waits up to 10 s)."""
         result: op.GetServerNetworkResponse = await self._call(
             "GetServerNetwork", op.GetServerNetworkRequest(server_id=server_id), principal, deadline=15.0
+        )
+        return result
+
+    async def reconcile_dwaar(
+        self, principal: Principal, *, server_id: str
+    ) -> routes_pb2.ReconcileDwaarResponse:
+        """Queues DWAAR_RECONCILE with the server's canonical routes."""
+        result: routes_pb2.ReconcileDwaarResponse = await self._call(
+            "ReconcileDwaar", routes_pb2.ReconcileDwaarRequest(server_id=server_id), principal
+        )
+        return result
+
+    async def get_route_diff(
+        self, principal: Principal, *, server_id: str
+    ) -> routes_pb2.GetRouteDiffResponse:
+        """ROUTE_LIST joined with the canonical routes (the service waits up to 10 s)."""
+        result: routes_pb2.GetRouteDiffResponse = await self._call(
+            "GetRouteDiff", routes_pb2.GetRouteDiffRequest(server_id=server_id), principal, deadline=15.0
         )
         return result

@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from switchyard.deploy.v1 import deploy_service_pb2 as pb
 from switchyard.deploy.v1 import deploy_service_pb2_grpc as pb_grpc
+from switchyard.deploy.v1 import deployments_pb2 as dpb
+from switchyard.deploy.v1 import domains_pb2
+from switchyard.deploy.v1 import hooks_pb2 as hpb
 from switchyard.grpckit.client import call_metadata
 from switchyard.grpckit.principal import Principal, PrincipalSigner
 
@@ -221,4 +224,116 @@ class DeployClient:
     ) -> pb.ListChangesResponse:
         """Pages the org's change feed, newest first."""
         result: pb.ListChangesResponse = await self._call("ListChanges", request, principal)
+        return result
+
+    async def create_deployment(
+        self, principal: Principal, request: dpb.CreateDeploymentRequest
+    ) -> dpb.CreateDeploymentResponse:
+        """Deploys an app's current spec to an environment."""
+        result: dpb.CreateDeploymentResponse = await self._call("CreateDeployment", request, principal)
+        return result
+
+    async def list_deployments(
+        self, principal: Principal, request: dpb.ListDeploymentsRequest
+    ) -> dpb.ListDeploymentsResponse:
+        """Lists an app's deployments, newest first."""
+        result: dpb.ListDeploymentsResponse = await self._call("ListDeployments", request, principal)
+        return result
+
+    async def get_deployment(
+        self, principal: Principal, request: dpb.GetDeploymentRequest
+    ) -> dpb.GetDeploymentResponse:
+        """Gets one deployment."""
+        result: dpb.GetDeploymentResponse = await self._call("GetDeployment", request, principal)
+        return result
+
+    async def deployment_action(
+        self, principal: Principal, action: str, deployment_id: str
+    ) -> dpb.Deployment:
+        """``Cancel|Rollback|Approve``Deployment: the deployment it answers with."""
+        request = getattr(dpb, f"{action}DeploymentRequest")(deployment_id=deployment_id)
+        result = await self._call(f"{action}Deployment", request, principal)
+        deployment: dpb.Deployment = result.deployment
+        return deployment
+
+    async def reject_deployment(
+        self, principal: Principal, request: dpb.RejectDeploymentRequest
+    ) -> dpb.RejectDeploymentResponse:
+        """Rejects a deployment waiting for approval."""
+        result: dpb.RejectDeploymentResponse = await self._call("RejectDeployment", request, principal)
+        return result
+
+    async def set_environment_approval(
+        self, principal: Principal, request: dpb.SetEnvironmentApprovalRequest
+    ) -> dpb.SetEnvironmentApprovalResponse:
+        """Turns an environment's approval requirement on or off."""
+        result: dpb.SetEnvironmentApprovalResponse = await self._call(
+            "SetEnvironmentApproval", request, principal
+        )
+        return result
+
+    def watch_deployment_events(
+        self, principal: Principal, request: dpb.WatchDeploymentEventsRequest, *, max_seconds: float
+    ) -> grpc.aio.UnaryStreamCall[Any, dpb.WatchDeploymentEventsResponse]:
+        """``WatchDeploymentEvents``: the open call (deadline ``max_seconds``); the caller must cancel it."""
+        metadata = call_metadata(self._signer.sign(principal), principal.request_id)
+        call: grpc.aio.UnaryStreamCall[Any, dpb.WatchDeploymentEventsResponse] = (
+            self._stub.WatchDeploymentEvents(request, metadata=metadata, timeout=max_seconds)
+        )
+        return call
+
+    async def create_deploy_hook(
+        self, principal: Principal, request: hpb.CreateDeployHookRequest
+    ) -> hpb.CreateDeployHookResponse:
+        """Creates a deploy hook (its token is in this answer only)."""
+        result: hpb.CreateDeployHookResponse = await self._call("CreateDeployHook", request, principal)
+        return result
+
+    async def list_deploy_hooks(
+        self, principal: Principal, request: hpb.ListDeployHooksRequest
+    ) -> hpb.ListDeployHooksResponse:
+        """Lists an app's deploy hooks."""
+        result: hpb.ListDeployHooksResponse = await self._call("ListDeployHooks", request, principal)
+        return result
+
+    async def delete_deploy_hook(
+        self, principal: Principal, request: hpb.DeleteDeployHookRequest
+    ) -> hpb.DeleteDeployHookResponse:
+        """Deletes a deploy hook."""
+        result: hpb.DeleteDeployHookResponse = await self._call("DeleteDeployHook", request, principal)
+        return result
+
+    async def trigger_deploy_hook(
+        self, principal: Principal, request: hpb.TriggerDeployHookRequest
+    ) -> hpb.TriggerDeployHookResponse:
+        """Deploys with a hook token (the principal is anonymous)."""
+        result: hpb.TriggerDeployHookResponse = await self._call("TriggerDeployHook", request, principal)
+        return result
+
+    async def create_domain(
+        self, principal: Principal, request: domains_pb2.CreateDomainRequest
+    ) -> domains_pb2.CreateDomainResponse:
+        """Assigns a hostname to an app (ROUTE_ADD to its server)."""
+        result: domains_pb2.CreateDomainResponse = await self._call("CreateDomain", request, principal)
+        return result
+
+    async def list_domains(
+        self, principal: Principal, request: domains_pb2.ListDomainsRequest
+    ) -> domains_pb2.ListDomainsResponse:
+        """Lists an app's domains."""
+        result: domains_pb2.ListDomainsResponse = await self._call("ListDomains", request, principal)
+        return result
+
+    async def get_domain(
+        self, principal: Principal, request: domains_pb2.GetDomainRequest
+    ) -> domains_pb2.GetDomainResponse:
+        """Reads one domain of an app."""
+        result: domains_pb2.GetDomainResponse = await self._call("GetDomain", request, principal)
+        return result
+
+    async def delete_domain(
+        self, principal: Principal, request: domains_pb2.DeleteDomainRequest
+    ) -> domains_pb2.DeleteDomainResponse:
+        """Removes a domain (ROUTE_REMOVE to its server)."""
+        result: domains_pb2.DeleteDomainResponse = await self._call("DeleteDomain", request, principal)
         return result

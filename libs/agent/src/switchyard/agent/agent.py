@@ -16,7 +16,7 @@ from switchyard.agent.heartbeat import HeartbeatLoop
 from switchyard.agent.logs import AppDirectory, LogBuffer
 from switchyard.agent.process_driver import ProcessDriver
 from switchyard.agent.shipper import AppLogTailer, LogShipper
-from switchyard.agent.transport import open_channel, stub
+from switchyard.agent.transport import list_server_routes, open_channel, stub
 
 log = logging.getLogger("switchyard.agent")
 
@@ -65,12 +65,19 @@ class Agent:
 
     async def run(self) -> None:
         """Run until :attr:`stop` is set; app processes are left running."""
+        for release in await self.driver.settle_interrupted():
+            log.warning(
+                "stopped interrupted release %s of app %s (an earlier agent died while starting it)",
+                release.release_id,
+                release.container_name,
+            )
         for release in self.driver.adopt():
             log.info(
                 "adopted app %s release %s pid %s", release.container_name, release.release_id, release.pid
             )
         channel = open_channel(self.config)
         client = stub(channel)
+        self.ctx.list_routes = lambda: list_server_routes(self.config, client)
         heartbeat = HeartbeatLoop(
             self.config,
             client,

@@ -2,8 +2,9 @@
 
 Each attempt dials a new channel (reference §1 "Reconnect / backoff"). The backoff starts at 1 s, doubles
 to 30 s, and drops back to 1 s once a stream opens; after a stream ends (clean EOF or error) the agent
-waits the current backoff before the next attempt. Results of commands whose stream has gone are
-dropped, as in the real agent (no result spool, no replay).
+waits the current backoff before the next attempt (both bounds come from the config, so tests can shrink
+them). Every wait is logged (``command stream reconnect N in S s``) and counted in ``reconnects``.
+Results of commands whose stream has gone are dropped, as in the real agent (no result spool, no replay).
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import grpc
-from switchyard.agent.config import AgentConfig
+from switchyard.agent.config import (
+    DEFAULT_RECONNECT_BACKOFF_MAX_SECONDS,
+    DEFAULT_RECONNECT_BACKOFF_SECONDS,
+    AgentConfig,
+)
 from switchyard.agent.dispatch import Dispatcher
 from switchyard.agent.transport import ACK_TIMEOUT_SECONDS, auth_metadata, open_channel, stub
 
@@ -21,16 +26,16 @@ from agent.v1 import agent_pb2, agent_pb2_grpc
 
 log = logging.getLogger("switchyard.agent.commands")
 
-INITIAL_BACKOFF_SECONDS = 1.0
-MAX_BACKOFF_SECONDS = 30.0
+INITIAL_BACKOFF_SECONDS = DEFAULT_RECONNECT_BACKOFF_SECONDS
+MAX_BACKOFF_SECONDS = DEFAULT_RECONNECT_BACKOFF_MAX_SECONDS
 RESULT_BUFFER = 128
 
 Sleep = Callable[[float], Awaitable[None]]
 
 
-def next_backoff(current: float) -> float:
-    """Double the delay, capped at 30 s."""
-    return min(current * 2, MAX_BACKOFF_SECONDS)
+def next_backoff(current: float, cap: float = MAX_BACKOFF_SECONDS) -> float:
+    """Double the delay, capped at ``cap`` (30 s by default)."""
+    return min(current * 2, cap)
 
 
 class _Outbox:
@@ -78,7 +83,10 @@ class CommandLoop:
         self._dispatcher = dispatcher
         self._sleep = sleep
         self._on_open = on_open
-        self.backoff = INITIAL_BACKOFF_SECONDS
+        self.initial_backoff = config.reconnect_backoff_seconds
+        self.max_backoff = config.reconnect_backoff_max_seconds
+        self.backoff = self.initial_backoff
+        self.reconnects = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Attempt, wait the backoff, double it; until ``stop`` is set."""
@@ -86,12 +94,14 @@ class CommandLoop:
             await self.attempt(stop)
             if stop.is_set():
                 return
+            self.reconnects += 1
+            log.info("command stream reconnect %d in %.2fs", self.reconnects, self.backoff)
             waiter = asyncio.ensure_future(self._sleep(self.backoff))
             stopper = asyncio.ensure_future(stop.wait())
             await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
             for task in (waiter, stopper):
                 task.cancel()
-            self.backoff = next_backoff(self.backoff)
+            self.backoff = next_backoff(self.backoff, self.max_backoff)
 
     async def attempt(self, stop: asyncio.Event) -> None:
         """One stream: open it on a new channel and read Commands until it ends or ``stop`` is set."""
@@ -123,7 +133,7 @@ class CommandLoop:
                 log.warning("open command stream failed: %s %s", await call.code(), await call.details())
                 return
             log.info("command stream open")
-            self.backoff = INITIAL_BACKOFF_SECONDS
+            self.backoff = self.initial_backoff
             if self._on_open is not None:
                 self._on_open()
             ack = self._acker(client)

@@ -17,6 +17,9 @@ DEFAULT_STATE_DIR = "/var/lib/switchyard-agent"
 DEFAULT_DWAARFILE = "/etc/dwaar/Dwaarfile"
 DEFAULT_HEARTBEAT_SECONDS = 30
 DEFAULT_VERSION = "0.1.0"
+# CommandStream reconnect backoff (reference §1): 1 s, doubling, capped at 30 s.
+DEFAULT_RECONNECT_BACKOFF_SECONDS = 1.0
+DEFAULT_RECONNECT_BACKOFF_MAX_SECONDS = 30.0
 _TRUE = frozenset({"true", "1"})
 
 
@@ -40,6 +43,8 @@ class AgentConfig:
         apps_dir: Where the process driver keeps one folder per app (SWITCHYARD_AGENT_APPS_DIR).
         dwaarfile: The Dwaar config that DWAAR_CONFIG_PATCH rewrites (SWITCHYARD_AGENT_DWAARFILE).
         routes_dir: One route file per domain (SWITCHYARD_AGENT_ROUTES_DIR).
+        reconnect_backoff_seconds: First CommandStream reconnect delay (AGENT_RECONNECT_BACKOFF_SECONDS).
+        reconnect_backoff_max_seconds: Its cap (AGENT_RECONNECT_BACKOFF_MAX_SECONDS).
     """
 
     backend_addr: str
@@ -53,6 +58,8 @@ class AgentConfig:
     apps_dir: Path = Path(DEFAULT_STATE_DIR) / "apps"
     dwaarfile: Path = Path(DEFAULT_DWAARFILE)
     routes_dir: Path = Path(DEFAULT_DWAARFILE).parent / "apps"
+    reconnect_backoff_seconds: float = DEFAULT_RECONNECT_BACKOFF_SECONDS
+    reconnect_backoff_max_seconds: float = DEFAULT_RECONNECT_BACKOFF_MAX_SECONDS
 
     @property
     def log_file(self) -> Path:
@@ -111,6 +118,15 @@ def load_config(environ: Mapping[str, str] | None = None) -> AgentConfig:
     missing = [k for k in ("BACKEND_GRPC_ADDR", "SERVER_ID", "AGENT_SECRET") if not merged.get(k, "").strip()]
     if missing:
         raise ConfigError(f"missing required setting(s): {', '.join(missing)}")
+    backoff = _positive_float(merged, "AGENT_RECONNECT_BACKOFF_SECONDS", DEFAULT_RECONNECT_BACKOFF_SECONDS)
+    backoff_max = _positive_float(
+        merged, "AGENT_RECONNECT_BACKOFF_MAX_SECONDS", max(backoff, DEFAULT_RECONNECT_BACKOFF_MAX_SECONDS)
+    )
+    if backoff_max < backoff:
+        raise ConfigError(
+            f"AGENT_RECONNECT_BACKOFF_MAX_SECONDS ({backoff_max:g}) is below "
+            f"AGENT_RECONNECT_BACKOFF_SECONDS ({backoff:g})"
+        )
     state_dir = Path(merged.get("SWITCHYARD_AGENT_STATE_DIR") or DEFAULT_STATE_DIR)
     dwaarfile = Path(merged.get("SWITCHYARD_AGENT_DWAARFILE") or DEFAULT_DWAARFILE)
     return AgentConfig(
@@ -125,6 +141,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> AgentConfig:
         apps_dir=Path(merged.get("SWITCHYARD_AGENT_APPS_DIR") or state_dir / "apps"),
         dwaarfile=dwaarfile,
         routes_dir=Path(merged.get("SWITCHYARD_AGENT_ROUTES_DIR") or dwaarfile.parent / "apps"),
+        reconnect_backoff_seconds=backoff,
+        reconnect_backoff_max_seconds=backoff_max,
     )
 
 
@@ -138,4 +156,17 @@ def _positive_int(env: Mapping[str, str], key: str, default: int) -> int:
         raise ConfigError(f"{key} must be an integer, got {raw!r}") from exc
     if value <= 0:
         raise ConfigError(f"{key} must be positive, got {value}")
+    return value
+
+
+def _positive_float(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{key} must be a number of seconds, got {raw!r}") from exc
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(f"{key} must be a positive number of seconds, got {raw!r}")
     return value

@@ -14,6 +14,8 @@ from switchyard.agent.config import AgentConfig
 from switchyard.agent.frames import Outcome, Progress
 from switchyard.agent.process_driver import ProcessDriver
 
+from agent.v1 import agent_pb2
+
 DEFAULT_DOCKER_SOCKET = Path("/var/run/docker.sock")
 
 
@@ -34,6 +36,8 @@ class HandlerContext:
         docker_socket: The Docker engine socket probed for ``docker_reachable``.
         started: ``time.monotonic()`` at agent start, for uptime.
         health_timeout: How long APP_DEPLOY/APP_ROLLBACK wait for a healthy answer.
+        list_routes: Asks the control plane for the server's canonical routes (ListServerRoutes); set
+            once the channel is open.
     """
 
     config: AgentConfig
@@ -42,6 +46,7 @@ class HandlerContext:
     docker_socket: Path = DEFAULT_DOCKER_SOCKET
     started: float = field(default_factory=time.monotonic)
     health_timeout: float = 60.0
+    list_routes: Callable[[], Awaitable[list[agent_pb2.ServerRoute]]] | None = None
 
     def schedule_exit(self, delay: float, code: int = 0) -> None:
         """Call the exit hook after ``delay`` seconds, once the final frame has had time to leave."""

@@ -4,7 +4,8 @@ Layout under the apps dir (0700): ``<container_name>/state.json`` names the ``cu
 releases; ``<container_name>/releases/<release_id>/release.json`` (0600: it holds the env vars) records the
 command, port, env, health-check settings and the pid, and ``output.log`` receives the process's
 stdout/stderr. Processes run in their own session, so they outlive an agent restart; on start the agent
-re-adopts them from these files (the pid plus its /proc start time, which guards against pid reuse).
+re-adopts them from these files (the pid plus its /proc start time, which guards against pid reuse),
+after stopping any release a killed agent left half-deployed (``settle_interrupted``).
 """
 
 from __future__ import annotations
@@ -170,6 +171,36 @@ class ProcessDriver:
             if time.monotonic() >= deadline:
                 return False
             await asyncio.sleep(0.05)
+
+    def releases(self, name: str) -> list[Release]:
+        """Every recorded release of the app, oldest first."""
+        folder = self.apps_dir / name / "releases"
+        if not folder.is_dir():
+            return []
+        found = [self.load_release(name, p.name) for p in sorted(folder.iterdir())]
+        return [r for r in found if r is not None]
+
+    async def settle_interrupted(self) -> list[Release]:
+        """Stop the releases an agent killed mid-deploy/rollback left behind, before adopting.
+
+        A release is recorded ``running`` when its process starts, but it becomes the app's ``current``
+        only after its health check passed. A ``running`` release that is not ``current`` was therefore
+        interrupted: its command was never answered (the control plane fails it), so its process is
+        stopped, if it still runs, and the record says ``interrupted``.
+
+        Returns:
+            The releases marked interrupted.
+        """
+        settled: list[Release] = []
+        # Not ``apps()``: an app whose first deploy was interrupted has releases but no state.json yet.
+        folders = sorted(self.apps_dir.iterdir()) if self.apps_dir.is_dir() else []
+        for name in [p.name for p in folders if p.is_dir()]:
+            current = self.load_state(name).current
+            for release in self.releases(name):
+                if release.state == "running" and release.release_id != current:
+                    await self.stop(release, grace=5.0, state="interrupted")
+                    settled.append(release)
+        return settled
 
     def adopt(self) -> list[Release]:
         """Re-find the current release of every app after an agent (re)start.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 from switchyard.agent.config import AgentConfig
 
-from agent.v1 import agent_pb2_grpc
+from agent.v1 import agent_pb2, agent_pb2_grpc
 
 CALL_TIMEOUT_SECONDS = 10.0
 ACK_TIMEOUT_SECONDS = 3.0
@@ -56,3 +56,15 @@ def open_channel(config: AgentConfig) -> grpc.aio.Channel:
 def stub(channel: grpc.aio.Channel) -> agent_pb2_grpc.AgentServiceStub:
     """The AgentService client stub on ``channel``."""
     return agent_pb2_grpc.AgentServiceStub(channel)  # type: ignore[no-untyped-call]
+
+
+async def list_server_routes(
+    config: AgentConfig, client: agent_pb2_grpc.AgentServiceStub
+) -> list[agent_pb2.ServerRoute]:
+    """The server's canonical routes, as the control plane answers ListServerRoutes (DWAAR_RECONCILE)."""
+    response = await client.ListServerRoutes(
+        agent_pb2.ListServerRoutesRequest(server_id=config.server_id),
+        metadata=auth_metadata(config),
+        timeout=CALL_TIMEOUT_SECONDS,
+    )
+    return list(response.routes)

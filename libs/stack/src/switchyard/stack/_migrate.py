@@ -15,7 +15,7 @@ from switchyard.stack._urls import StackUrls
 
 # Services that own a database schema, in start order; add a service here when it gains migrations.
 # deploy comes after agents: it consumes the AGENTS stream, which agents creates at start.
-SERVICES: tuple[str, ...] = ("identity", "workers", "mutations", "agents", "deploy")
+SERVICES: tuple[str, ...] = ("identity", "workers", "mutations", "agents", "deploy", "ingest")
 
 
 def service_env(urls: StackUrls, extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -1,11 +1,11 @@
 """``just up``: the stack, migrations, every gRPC service and the gateway; Ctrl-C stops everything it started.
 
 Ports come from ``GATEWAY_PORT`` (8000), ``IDENTITY_GRPC_PORT`` (50051), ``WORKERS_GRPC_PORT`` (50052),
-``MUTATIONS_GRPC_PORT`` (50053), ``DEPLOY_GRPC_PORT`` (50054), ``AGENTS_GRPC_PORT`` (50055) and
-``AGENTS_AGENT_GRPC_PORT`` (9090, the public agent.v1 port agents dial; ``AGENTS_AGENT_GRPC_HOST`` /
-``AGENTS_AGENT_GRPC_ADDRESS`` open it to a real agent on another machine). With ``DATABASE_URL``,
-``REDIS_URL`` and ``NATS_URL`` set those servers are used instead of the embedded ones; with
-``IDENTITY_SMTP_HOST`` set that relay is used instead of the local mail sink.
+``MUTATIONS_GRPC_PORT`` (50053), ``DEPLOY_GRPC_PORT`` (50054), ``AGENTS_GRPC_PORT`` (50055),
+``INGEST_GRPC_PORT`` (50056) and ``AGENTS_AGENT_GRPC_PORT`` (9090, the public agent.v1 port agents
+dial; ``AGENTS_AGENT_GRPC_HOST`` / ``AGENTS_AGENT_GRPC_ADDRESS`` open it to a real agent on another
+machine). With ``DATABASE_URL``, ``REDIS_URL`` and ``NATS_URL`` set those servers are used instead of the
+embedded ones; with ``IDENTITY_SMTP_HOST`` set that relay is used instead of the local mail sink.
 """
 
 from __future__ import annotations
@@ -32,7 +32,14 @@ from switchyard.stack._urls import StackUrls, urls_from_env
 READY_LINE = "ready: Switchyard is up (Ctrl-C stops it)"
 HEALTH_TIMEOUT = 60.0
 # Default gRPC port per service (``<SVC>_GRPC_PORT`` overrides); the order in SERVICES is the start order.
-GRPC_PORTS = {"identity": 50051, "workers": 50052, "mutations": 50053, "agents": 50055, "deploy": 50054}
+GRPC_PORTS = {
+    "identity": 50051,
+    "workers": 50052,
+    "mutations": 50053,
+    "agents": 50055,
+    "deploy": 50054,
+    "ingest": 50056,
+}
 # The one public gRPC port besides them: agent.v1, which agents on customer servers dial (served by agents).
 AGENT_PORT = 9090
 # Who calls whom: the env var a caller reads to find each service (``host:port``).
@@ -42,6 +49,7 @@ ADDR_VARS = {
     "mutations": ("GATEWAY_MUTATIONS_ADDR",),
     "agents": ("GATEWAY_AGENTS_ADDR", "DEPLOY_AGENTS_ADDR"),
     "deploy": ("GATEWAY_DEPLOY_ADDR",),
+    "ingest": ("GATEWAY_INGEST_ADDR",),
 }
 
 

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
             (``AGENTS_HEARTBEAT_INTERVAL_SECONDS``).
         presence_ttl_seconds: A server is online while a heartbeat is younger than this
             (``AGENTS_PRESENCE_TTL_SECONDS``).
+        command_secret_key: AES-256 key sealing IssueCommand's ``secret_payload_json`` at rest
+            (``AGENTS_COMMAND_SECRET_KEY``, hex or text >= 32 bytes; derived from the principal key if unset).
+        routes_durable: Durable consumer name of deploy's ``deploy.routes.changed`` snapshots
+            (``AGENTS_ROUTES_DURABLE``); replicas share it.
         otel_endpoint: OTLP endpoint; tracing is off when unset (``OTEL_EXPORTER_OTLP_ENDPOINT``).
     """
 
@@ -60,9 +64,13 @@ class Settings(BaseSettings):
         30, "AGENTS_HEARTBEAT_INTERVAL_SECONDS", "heartbeat_interval_seconds", ge=5
     )
     presence_ttl_seconds: int = _opt(90, "AGENTS_PRESENCE_TTL_SECONDS", "presence_ttl_seconds", gt=0)
+    routes_durable: str = _opt("agents.routes", "AGENTS_ROUTES_DURABLE", "routes_durable", min_length=1)
     otel_endpoint: str | None = _opt(None, "OTEL_EXPORTER_OTLP_ENDPOINT", "otel_endpoint")
+    command_secret_key: bytes | None = Field(
+        None, validation_alias=AliasChoices("AGENTS_COMMAND_SECRET_KEY", "command_secret_key"), repr=False
+    )
 
-    @field_validator("principal_key", "install_token_key", mode="before")
+    @field_validator("principal_key", "install_token_key", "command_secret_key", mode="before")
     @classmethod
     def _parse_key(cls, value: Any) -> Any:
         # Env vars arrive as text (hex or raw); tests pass bytes. Both must be >= 32 bytes.

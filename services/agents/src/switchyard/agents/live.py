@@ -107,3 +107,7 @@ class RedisLive:
     async def release_stream(self, server_id: str, holder: str) -> None:
         """Remove the registration if it is still this stream's."""
         await self._r.eval(_RELEASE, 1, stream_key(server_id), holder)
+
+    async def holds_stream(self, server_id: str, holder: str) -> bool:
+        """Whether the registration still names this stream (no newer stream took the server over)."""
+        return await self._r.get(stream_key(server_id)) == holder.encode()

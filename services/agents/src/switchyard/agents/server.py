@@ -24,11 +24,14 @@ from switchyard.agents.domain.context import Deps
 from switchyard.agents.domain.enrolment.context import EnrolmentDeps
 from switchyard.agents.domain.enrolment.service import EnrolmentService
 from switchyard.agents.domain.operator.service import OperatorService
+from switchyard.agents.domain.routes.service import RouteService
 from switchyard.agents.domain.servers.service import ServerService
 from switchyard.agents.enrolment_io import NatsDisconnector, OutboxEnrolmentEvents, RedisEnrolmentLimits
 from switchyard.agents.events import STREAM, SUBJECTS, OutboxEvents
 from switchyard.agents.live import RedisLive
 from switchyard.agents.operator_io import AppContainerLookup
+from switchyard.agents.progress_io import JetStreamProgress
+from switchyard.agents.routes_events import CanonicalRoutes, RouteSnapshotsConsumer
 from switchyard.agents.routing import NatsCommandBus
 from switchyard.agents.rpc import SERVICE_NAME, AgentsServicer, add_to_server
 from switchyard.bus import OutboxRelay, connect, drain_quietly, ensure_stream
@@ -41,6 +44,8 @@ from switchyard.grpckit.server import RunningServer, start_server
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 # The HKDF label of the install-token key: changing it invalidates every outstanding install token.
 _INSTALL_TOKEN_INFO = b"switchyard-agents/install-token-hmac/v1"
+# The HKDF label of the command-secret key: changing it makes every stored command secret unreadable.
+_COMMAND_SECRET_INFO = b"switchyard-agents/command-secret/v1"
 # Thousands of streams opening at once each touch Redis: they queue for these connections instead of
 # failing with MaxConnectionsError (redis-py's default pool refuses the 101st concurrent command).
 REDIS_CONNECTIONS = 64
@@ -131,12 +136,21 @@ async def _deps(settings: Settings, clock: Clock, closers: list[Closer]) -> _Wir
         live=live,
         command_types=_command_types(),
         presence_ttl_seconds=settings.presence_ttl_seconds,
+        command_kek=signing.resolve_kek(
+            settings.command_secret_key, principal_key=settings.principal_key, info=_COMMAND_SECRET_INFO
+        ),
+        progress=JetStreamProgress(nc.jetstream()),
     )
     return _Wiring(deps=deps, engine=engine, nc=nc, live=live, bus=bus, redis=redis)
 
 
 async def _agent_port(
-    settings: Settings, wiring: _Wiring, commands: CommandService, port: int, closers: list[Closer]
+    settings: Settings,
+    wiring: _Wiring,
+    commands: CommandService,
+    port: int,
+    closers: list[Closer],
+    routes: RouteService,
 ) -> tuple[RunningServer, StreamHub]:
     # The public side: auth cache, this replica's streams, and agent.v1 on its own port.
     deps, nc = wiring.deps, wiring.nc
@@ -157,6 +171,7 @@ async def _agent_port(
         clock=deps.clock,
         heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
         max_payload=max(nc.max_payload - PAYLOAD_HEADROOM, 1024),
+        routes=CanonicalRoutes(routes),
     )
     try:
         agent_running = await start_agent_server(
@@ -196,17 +211,26 @@ async def start(
         relay.start()
         closers.append(relay.stop)
         commands = CommandService(deps)
+        routes = RouteService(deps, commands)
+        snapshots = RouteSnapshotsConsumer(wiring.nc.jetstream(), routes, durable=settings.routes_durable)
+        snapshots.start()
+        closers.append(snapshots.stop)
         agent_running, hub = await _agent_port(
             settings,
             wiring,
             commands,
             settings.agent_grpc_port if agent_port is None else agent_port,
             closers,
+            routes,
         )
         enrolment = _enrolment(settings, wiring)
         operator = OperatorService(deps, commands, install=enrolment.install, containers=AppContainerLookup())
         servicer = AgentsServicer(
-            enrolment=enrolment, servers=ServerService(deps, commands), commands=commands, operator=operator
+            enrolment=enrolment,
+            servers=ServerService(deps, commands),
+            commands=commands,
+            operator=operator,
+            routes=routes,
         )
         running = await start_server(
             name="agents",

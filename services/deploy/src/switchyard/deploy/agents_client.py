@@ -52,9 +52,24 @@ class AgentsCommands:
         token = self._signer.sign(Principal(kind=SERVICE, tenant_id=org_id, request_id=request_id))
         return call_metadata(token, request_id)
 
-    async def issue(self, *, org_id: str, server_id: str, type: int, payload: dict[str, Any]) -> AgentCommand:
-        """Queue a command for the server's agent."""
-        request = asvc.IssueCommandRequest(server_id=server_id, type=type, payload_json=json.dumps(payload))
+    async def issue(
+        self,
+        *,
+        org_id: str,
+        server_id: str,
+        type: int,
+        payload: dict[str, Any],
+        command_id: str = "",
+        secret_payload: dict[str, Any] | None = None,
+    ) -> AgentCommand:
+        """Queue a command for the server's agent (idempotent with a ``command_id``)."""
+        request = asvc.IssueCommandRequest(
+            server_id=server_id,
+            type=type,
+            payload_json=json.dumps(payload),
+            command_id=command_id,
+            secret_payload_json=json.dumps(secret_payload) if secret_payload else "",
+        )
         try:
             response = await self._stub.IssueCommand(
                 request, metadata=self._metadata(org_id), timeout=self._timeout

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
         grpc_port: gRPC port (``DEPLOY_GRPC_PORT``).
         servers_durable: Durable consumer name of the agents server events (``DEPLOY_SERVERS_DURABLE``);
             replicas share it, separate deployments on one NATS need their own.
+        commands_durable: Durable consumer name of the agents command events (``DEPLOY_COMMANDS_DURABLE``),
+            which drive deployments; replicas share it.
+        hook_min_interval_seconds: A deploy hook deploys at most once per this many seconds
+            (``DEPLOY_HOOK_MIN_INTERVAL_SECONDS``).
+        domains_durable: Durable consumer name of ``agents.command.finished`` that settles domain route
+            commands (``DEPLOY_DOMAINS_DURABLE``).
         agents_addr: The agents service's internal gRPC address(es), comma-separated for replicas
             (``DEPLOY_AGENTS_ADDR``); deploy sends every server command through it.
         agents_timeout: Deadline in seconds of each call to the agents service (``DEPLOY_AGENTS_TIMEOUT``).
@@ -44,6 +50,13 @@ class Settings(BaseSettings):
     grpc_host: str = _opt("127.0.0.1", "DEPLOY_GRPC_HOST", "grpc_host")
     grpc_port: int = _opt(50054, "DEPLOY_GRPC_PORT", "grpc_port")
     servers_durable: str = _opt("deploy.servers", "DEPLOY_SERVERS_DURABLE", "servers_durable", min_length=1)
+    commands_durable: str = _opt(
+        "deploy.commands", "DEPLOY_COMMANDS_DURABLE", "commands_durable", min_length=1
+    )
+    hook_min_interval_seconds: float = _opt(
+        10.0, "DEPLOY_HOOK_MIN_INTERVAL_SECONDS", "hook_min_interval_seconds", ge=0
+    )
+    domains_durable: str = _opt("deploy.domains", "DEPLOY_DOMAINS_DURABLE", "domains_durable", min_length=1)
     agents_addr: str = _opt("127.0.0.1:50055", "DEPLOY_AGENTS_ADDR", "agents_addr", min_length=1)
     agents_timeout: float = _opt(10.0, "DEPLOY_AGENTS_TIMEOUT", "agents_timeout", gt=0, le=120)
     otel_endpoint: str | None = _opt(None, "OTEL_EXPORTER_OTLP_ENDPOINT", "otel_endpoint")

@@ -11,6 +11,7 @@ from switchyard.bus import OutboxRelay, connect, drain_quietly, ensure_stream
 from switchyard.db.engine import create_engine, create_read_session_factory, create_session_factory
 from switchyard.db.migrations import upgrade
 from switchyard.deploy.agents_client import AgentsCommands
+from switchyard.deploy.command_events import CommandEventsConsumer
 from switchyard.deploy.config import Settings
 from switchyard.deploy.db.base import SCHEMA
 from switchyard.deploy.db.models import outbox
@@ -19,11 +20,17 @@ from switchyard.deploy.domain.apps.service import AppService
 from switchyard.deploy.domain.changes.service import ChangeService
 from switchyard.deploy.domain.common import Clock, utcnow
 from switchyard.deploy.domain.context import Deps
+from switchyard.deploy.domain.deployments.service import DeploymentService
+from switchyard.deploy.domain.domains.service import DomainService
 from switchyard.deploy.domain.envvars.service import EnvVarService
+from switchyard.deploy.domain.hooks.service import HookService
 from switchyard.deploy.domain.placement.projection import ServerProjection
 from switchyard.deploy.domain.placement.service import PlacementService
 from switchyard.deploy.domain.projects.service import ProjectService
 from switchyard.deploy.events import STREAM, SUBJECTS, OutboxEvents
+from switchyard.deploy.progress import JetStreamProgressLog
+from switchyard.deploy.progress import ensure as ensure_progress_stream
+from switchyard.deploy.route_results import RouteResultsConsumer
 from switchyard.deploy.rpc import SERVICE_NAME, DeployServicer, Services, add_to_server
 from switchyard.deploy.server_events import ServerEventsConsumer
 from switchyard.grpckit.handle import Closer, ServiceHandle, close_all
@@ -46,6 +53,7 @@ class DeployServer(ServiceHandle):
 
     deps: Deps
     engine: AsyncEngine
+    progress: JetStreamProgressLog
 
 
 def env_key(settings: Settings) -> bytes:
@@ -58,7 +66,8 @@ async def migrate(settings: Settings) -> None:
     await upgrade(url=settings.database_url, script_location=MIGRATIONS, schema=SCHEMA)
 
 
-def _services(deps: Deps) -> Services:
+def _services(deps: Deps, progress: JetStreamProgressLog) -> Services:
+    deployments = DeploymentService(deps)
     return Services(
         projects=ProjectService(deps),
         apps=AppService(deps),
@@ -66,17 +75,26 @@ def _services(deps: Deps) -> Services:
         env_vars=EnvVarService(deps),
         placement=PlacementService(deps),
         changes=ChangeService(deps),
+        deployments=deployments,
+        hooks=HookService(deps, deployments),
+        progress=progress,
+        domains=DomainService(deps),
     )
 
 
-async def _build(settings: Settings, clock: Clock, closers: list[Closer]) -> tuple[Deps, AsyncEngine]:
+async def _build(
+    settings: Settings, clock: Clock, closers: list[Closer]
+) -> tuple[Deps, AsyncEngine, JetStreamProgressLog]:
     # Each resource registers its closer as soon as it exists, so a failed start leaks nothing.
     engine = create_engine(settings.database_url, application_name="deploy")
     closers.append(engine.dispose)
     nc = await connect(settings.nats_url, name="deploy")
     closers.append(lambda: drain_quietly(nc))
     js = nc.jetstream()
+    # DEPLOY first: an older DEPLOY stream captured deploy.> and must let go of deploy.progress.> first.
     await ensure_stream(js, name=STREAM, subjects=SUBJECTS)
+    await ensure_progress_stream(js)
+    progress = JetStreamProgressLog(js)
     sessions = create_session_factory(engine)
     agents = AgentsCommands(
         addr=settings.agents_addr, principal_key=settings.principal_key, timeout=settings.agents_timeout
@@ -89,14 +107,20 @@ async def _build(settings: Settings, clock: Clock, closers: list[Closer]) -> tup
         events=OutboxEvents(),
         agents=agents,
         env_kek=env_key(settings),
+        progress=progress,
+        hook_min_interval_seconds=settings.hook_min_interval_seconds,
     )
     relay = OutboxRelay(session_factory=sessions, table=outbox, js=js)
     relay.start()
     consumer = ServerEventsConsumer(js, ServerProjection(deps), durable=settings.servers_durable)
     consumer.start()
+    commands = CommandEventsConsumer(js, DeploymentService(deps), durable=settings.commands_durable)
+    commands.start()
+    results = RouteResultsConsumer(js, DomainService(deps), durable=settings.domains_durable)
+    results.start()
     # Closers run in reverse: the loops stop before NATS and PostgreSQL close.
-    closers += [relay.stop, consumer.stop]
-    return deps, engine
+    closers += [relay.stop, consumer.stop, commands.stop, results.stop]
+    return deps, engine, progress
 
 
 async def start(settings: Settings, *, port: int | None = None, clock: Clock | None = None) -> DeployServer:
@@ -112,10 +136,10 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     """
     closers: list[Closer] = []
     try:
-        deps, engine = await _build(settings, clock or utcnow, closers)
+        deps, engine, progress = await _build(settings, clock or utcnow, closers)
         running = await start_server(
             name="deploy",
-            servicers=[(add_to_server, DeployServicer(_services(deps)))],
+            servicers=[(add_to_server, DeployServicer(_services(deps, progress)))],
             service_names=[SERVICE_NAME],
             principal_key=settings.principal_key,
             host=settings.grpc_host,
@@ -124,4 +148,4 @@ async def start(settings: Settings, *, port: int | None = None, clock: Clock | N
     except BaseException:
         await close_all(closers[::-1], service="deploy")
         raise
-    return DeployServer(running=running, deps=deps, engine=engine, closers=closers[::-1])
+    return DeployServer(running=running, deps=deps, engine=engine, progress=progress, closers=closers[::-1])

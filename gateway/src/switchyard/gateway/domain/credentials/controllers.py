@@ -21,9 +21,9 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 from switchyard.gateway.auth.workers import DAEMON, FLEET
 from switchyard.gateway.domain.credentials import schemas as s
-from switchyard.gateway.errors import GatewayError, from_rpc_error
 from switchyard.gateway.schema import rfc3339
 from switchyard.gateway.state import Gateway
+from switchyard.gateway.streams import opened
 from switchyard.grpckit.principal import Principal
 from switchyard.obs import get_logger
 from switchyard.workers.v1 import workers_service_pb2 as pb
@@ -56,20 +56,6 @@ async def _events(call: WatchCall) -> AsyncIterator[ServerSentEventMessage]:
         log.info("credential rotation stream ended", grpc_code=exc.code().name)
     finally:
         call.cancel()
-
-
-async def _opened(call: WatchCall) -> None:
-    # Waiting for READY turns a refusal (401/403/...) into an HTTP error before the 200 is sent.
-    try:
-        first = await call.read()
-    except grpc.aio.AioRpcError as exc:
-        raise from_rpc_error(exc) from exc
-    except BaseException:
-        call.cancel()
-        raise
-    if first is grpc.aio.EOF or first.type != pb.WATCH_FRAME_TYPE_READY:
-        call.cancel()
-        raise GatewayError(503, "service unavailable")
 
 
 class CredentialsController(Controller):
@@ -188,7 +174,7 @@ class CredentialsController(Controller):
         call = gateway.workers.watch_credential_rotations(
             principal, session_id=sessionId, max_seconds=STREAM_MAX_SECONDS
         )
-        await _opened(call)
+        await opened(call, lambda frame: frame.type == pb.WATCH_FRAME_TYPE_READY)
         return ServerSentEvent(_events(call))
 
 

@@ -117,6 +117,7 @@ class Environment(CamelStruct):
     app_id: str
     name: str
     created_at: str
+    requires_approval: bool = False
 
 
 class EnvironmentEnvelope(CamelStruct):
@@ -326,7 +327,11 @@ def app(message: pb.App) -> App:
 def environment(message: pb.Environment) -> Environment:
     """Map a ``deploy.v1.Environment``."""
     return Environment(
-        id=message.id, app_id=message.app_id, name=message.name, created_at=rfc3339(message.created_at)
+        id=message.id,
+        app_id=message.app_id,
+        name=message.name,
+        created_at=rfc3339(message.created_at),
+        requires_approval=message.requires_approval,
     )
 
 

@@ -11,6 +11,7 @@ from switchyard.agent.handlers.dwaar import handle_dwaar_config_patch
 from switchyard.agent.handlers.introspection import handle_agent_logs, handle_agent_ping, handle_agent_status
 from switchyard.agent.handlers.lifecycle import handle_reenroll, handle_restart_self
 from switchyard.agent.handlers.network import handle_network_inspect
+from switchyard.agent.handlers.reconcile import handle_dwaar_reconcile
 from switchyard.agent.handlers.routes import handle_route_add, handle_route_list, handle_route_remove
 
 from agent.v1 import agent_pb2
@@ -28,6 +29,7 @@ HANDLERS: dict[int, Handler] = {
     CT.COMMAND_TYPE_ROUTE_ADD: handle_route_add,
     CT.COMMAND_TYPE_ROUTE_REMOVE: handle_route_remove,
     CT.COMMAND_TYPE_ROUTE_LIST: handle_route_list,
+    CT.COMMAND_TYPE_DWAAR_RECONCILE: handle_dwaar_reconcile,
     CT.COMMAND_TYPE_NETWORK_INSPECT: handle_network_inspect,
     CT.COMMAND_TYPE_APP_DEPLOY: handle_app_deploy,
     CT.COMMAND_TYPE_APP_STOP: handle_app_stop,

@@ -6,6 +6,12 @@ close (``agents.disconnect.{server}`` carrying the new stream id), subscribes to
 and then sends every pending command of the server oldest first. Subscribing before loading means a
 command committed meanwhile is either loaded or announced; a per-stream set of sent ids drops the
 duplicate.
+
+A command can only report on the stream it was sent on (the agent drops results it cannot send). So
+when a stream ends, the commands it delivered that are still dispatched/running become ``failed``
+(``agent disconnected mid-command``); when a stream opens, so does every dispatched/running command of
+the server, which covers a replica that died before it could clean up. Pending commands stay pending
+and go out on the next stream.
 """
 
 from __future__ import annotations
@@ -80,6 +86,7 @@ class StreamHub:
         self._agents = agents
         self._on_forced = on_forced_disconnect
         self._sessions: dict[str, StreamSession] = {}
+        self._ending: set[asyncio.Task[None]] = set()
         self._subscription: Subscription | None = None
         self._refresher: asyncio.Task[None] | None = None
 
@@ -103,6 +110,9 @@ class StreamHub:
             self._refresher = None
         for session in list(self._sessions.values()):
             session.close("agents replica stopping")
+        await asyncio.sleep(0)  # let the closed streams' handlers reach their clean-up
+        if self._ending:
+            await asyncio.wait(set(self._ending), timeout=5)
         if self._subscription is not None:
             subscription, self._subscription = self._subscription, None
             with contextlib.suppress(Exception):
@@ -150,6 +160,17 @@ class StreamHub:
             await asyncio.sleep(REFRESH_SECONDS)
             await self.refresh()
 
+    async def _abandon(self, session: StreamSession) -> None:
+        # The commands this stream delivered that never reported are failed, unless a newer stream holds
+        # the server (its opening already failed them, and it may have re-sent a still-pending one).
+        server_id = session.agent.server_id
+        try:
+            if session.sent and await self._live.holds_stream(server_id, session.holder):
+                await self._agents.abandon(agent=session.agent, command_ids=session.sent)
+        except Exception:
+            # They stay dispatched/running until the agent's next stream opens and fails them.
+            log.warning("in-flight commands not failed at stream end", server_id=server_id, exc_info=True)
+
     @asynccontextmanager
     async def attach(self, agent: AgentIdentity) -> AsyncIterator[StreamSession]:
         """Hold the agent's stream while the context is open."""
@@ -163,6 +184,9 @@ class StreamHub:
         try:
             await self._live.register_stream(server_id, session.holder, STREAM_TTL_SECONDS)
             await self._bus.disconnect(server_id, keep_stream=session.stream_id)
+            # Whatever an earlier stream left dispatched/running can no longer report (its replica may
+            # have died before it could say so): fail it before this stream takes new work.
+            await self._agents.abandon(agent=agent)
 
             async def on_announce(msg: Msg) -> None:
                 await self._deliver(session, msg.data.decode("utf-8", "replace"))
@@ -175,11 +199,22 @@ class StreamHub:
             yield session
         finally:
             session.close(session.reason or "stream ended")
-            if subscription is not None:
-                with contextlib.suppress(Exception):
-                    await subscription.unsubscribe()
             if self._sessions.get(server_id) is session:
                 del self._sessions[server_id]
+            # The handler is being cancelled (the agent went away); a second cancellation must not cut
+            # the clean-up short, or the registration would linger until its TTL and the in-flight
+            # commands until the next stream. So it runs in its own task, shielded.
+            ending = asyncio.create_task(self._ended(session, subscription), name=f"agents-end-{server_id}")
+            self._ending.add(ending)
+            ending.add_done_callback(self._ending.discard)
+            await asyncio.shield(ending)
+
+    async def _ended(self, session: StreamSession, subscription: Subscription | None) -> None:
+        server_id = session.agent.server_id
+        if subscription is not None:
             with contextlib.suppress(Exception):
-                await self._live.release_stream(server_id, session.holder)
-            log.info("command stream closed", server_id=server_id, reason=session.reason)
+                await subscription.unsubscribe()
+        await self._abandon(session)
+        with contextlib.suppress(Exception):
+            await self._live.release_stream(server_id, session.holder)
+        log.info("command stream closed", server_id=server_id, reason=session.reason)

@@ -19,7 +19,7 @@ from switchyard.agents.events import LOGS_RECEIVED
 from switchyard.agents.rpc import _mapping as m
 from switchyard.agents.v1 import events_pb2
 from switchyard.bus import publish
-from switchyard.grpckit.errors import DomainError, PermissionDenied
+from switchyard.grpckit.errors import DomainError, InvalidArgument, PermissionDenied
 from switchyard.obs import get_logger
 
 log = get_logger(__name__)
@@ -53,6 +53,21 @@ class NoAppContainers:
         return []
 
 
+class ServerRoutes(Protocol):
+    """The canonical routes of a server (deploy's snapshots, kept by the routes consumer)."""
+
+    async def for_server(self, server_id: str) -> list[agent_pb2.ServerRoute]:
+        """What ListServerRoutes answers."""
+
+
+class NoServerRoutes:
+    """Without a route source, no server has routes."""
+
+    async def for_server(self, server_id: str) -> list[agent_pb2.ServerRoute]:
+        """An empty list."""
+        return []
+
+
 class AgentApiServicer:
     """Every RPC of ``agent.v1.AgentService`` (registered with ``add_to_server`` below)."""
 
@@ -66,6 +81,7 @@ class AgentApiServicer:
         heartbeat_interval_seconds: int,
         max_payload: int,
         containers: AppContainers | None = None,
+        routes: ServerRoutes | None = None,
     ) -> None:
         self._agents = agents
         self._hub = hub
@@ -74,6 +90,7 @@ class AgentApiServicer:
         self._interval = heartbeat_interval_seconds
         self._max_payload = max_payload
         self._containers = containers or NoAppContainers()
+        self._routes = routes or NoServerRoutes()
 
     def _monitoring(self) -> agent_pb2.MonitoringConfig:
         return agent_pb2.MonitoringConfig(
@@ -193,11 +210,11 @@ class AgentApiServicer:
     async def ListServerRoutes(
         self, request: agent_pb2.ListServerRoutesRequest, context: Context
     ) -> agent_pb2.ListServerRoutesResponse:
-        """The routes expected on the caller's server (none until deploy owns routes)."""
+        """The canonical routes of the caller's server (deploy's latest snapshot)."""
         agent = require_agent()
         if request.server_id and request.server_id != agent.server_id:
             raise PermissionDenied("an agent may only list its own server's routes")
-        return agent_pb2.ListServerRoutesResponse(routes=[])
+        return agent_pb2.ListServerRoutesResponse(routes=await self._routes.for_server(agent.server_id))
 
     async def PushSpans(
         self, request_iterator: AsyncIterator[agent_pb2.SpanBatch | None], context: Context
@@ -216,10 +233,12 @@ class AgentApiServicer:
         return agent_pb2.ObserveEventResponse(accepted=False, error=OBSERVE_REFUSED)
 
     async def DownloadAgentBinary(
-        self, request: agent_pb2.DownloadAgentBinaryRequest, context: Context
+        self, request: agent_pb2.DownloadAgentBinaryRequest | None, context: Context
     ) -> AsyncIterator[agent_pb2.AgentBinaryChunk]:
         """Not served here (agents update from release artifacts)."""
         require_agent()
+        if request is None:
+            raise InvalidArgument(_malformed(agent_pb2.DownloadAgentBinaryRequest))
         raise Unimplemented("agent binaries are not served by this control plane; install from the release")
         yield  # pragma: no cover - makes this an async generator, as the streaming RPC needs
 
@@ -235,13 +254,27 @@ def _tolerant(message: Any) -> Any:
     return parse
 
 
+def _malformed(message: Any) -> str:
+    return f"request is not a valid {message.DESCRIPTOR.full_name} (malformed protobuf payload)"
+
+
+def _unary(behavior: Any, message: Any, response: Any) -> grpc.RpcMethodHandler:
+    # Parsed tolerantly so that the auth interceptor answers first (UNAUTHENTICATED) and an authenticated
+    # call with a payload that does not parse gets INVALID_ARGUMENT instead of grpc's bare INTERNAL.
+    async def call(request: Any, context: Context) -> Any:
+        if request is None:
+            require_agent()
+            raise InvalidArgument(_malformed(message))
+        return await behavior(request, context)
+
+    return grpc.unary_unary_rpc_method_handler(call, _tolerant(message), response.SerializeToString)
+
+
 def add_to_server(servicer: AgentApiServicer, server: grpc.aio.Server) -> None:
-    """Register the servicer; streamed requests are parsed tolerantly (see ``_tolerant``)."""
+    """Register the servicer; every request is parsed tolerantly (see ``_tolerant`` and ``_unary``)."""
     p = agent_pb2
     handlers = {
-        "Heartbeat": grpc.unary_unary_rpc_method_handler(
-            servicer.Heartbeat, p.HeartbeatRequest.FromString, p.HeartbeatResponse.SerializeToString
-        ),
+        "Heartbeat": _unary(servicer.Heartbeat, p.HeartbeatRequest, p.HeartbeatResponse),
         "CommandStream": grpc.stream_stream_rpc_method_handler(
             servicer.CommandStream, _tolerant(p.CommandResult), p.Command.SerializeToString
         ),
@@ -250,24 +283,18 @@ def add_to_server(servicer: AgentApiServicer, server: grpc.aio.Server) -> None:
         ),
         "DownloadAgentBinary": grpc.unary_stream_rpc_method_handler(
             servicer.DownloadAgentBinary,
-            p.DownloadAgentBinaryRequest.FromString,
+            _tolerant(p.DownloadAgentBinaryRequest),
             p.AgentBinaryChunk.SerializeToString,
         ),
         "PushSpans": grpc.stream_unary_rpc_method_handler(
             servicer.PushSpans, _tolerant(p.SpanBatch), p.SpanAck.SerializeToString
         ),
-        "ForwardObserveEvent": grpc.unary_unary_rpc_method_handler(
-            servicer.ForwardObserveEvent,
-            p.ObserveEventRequest.FromString,
-            p.ObserveEventResponse.SerializeToString,
+        "ForwardObserveEvent": _unary(
+            servicer.ForwardObserveEvent, p.ObserveEventRequest, p.ObserveEventResponse
         ),
-        "ListServerRoutes": grpc.unary_unary_rpc_method_handler(
-            servicer.ListServerRoutes,
-            p.ListServerRoutesRequest.FromString,
-            p.ListServerRoutesResponse.SerializeToString,
+        "ListServerRoutes": _unary(
+            servicer.ListServerRoutes, p.ListServerRoutesRequest, p.ListServerRoutesResponse
         ),
-        "AckCommand": grpc.unary_unary_rpc_method_handler(
-            servicer.AckCommand, p.CommandAck.FromString, p.CommandAckResponse.SerializeToString
-        ),
+        "AckCommand": _unary(servicer.AckCommand, p.CommandAck, p.CommandAckResponse),
     }
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,3 +62,20 @@ class LiveState(Protocol):
 
     async def release(self, name: str, server_id: str) -> None:
         """Clear a per-server guard before its TTL (the guarded action is over, or never started)."""
+
+
+class ProgressSink(Protocol):
+    """Publishes a command's progress frames (direct, best effort: finals go through the outbox)."""
+
+    async def progress(
+        self,
+        *,
+        org_id: str,
+        server_id: str,
+        command_id: str,
+        type: int,
+        status: str,
+        output: str,
+        at: datetime,
+    ) -> None:
+        """Publish one progress frame."""

@@ -27,6 +27,8 @@ class CommandsMixin:
             server_id=request.server_id,
             type=request.type,
             payload_json=request.payload_json,
+            command_id=request.command_id,
+            secret_payload_json=request.secret_payload_json,
         )
         return svc.IssueCommandResponse(command=m.command(view))
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.deploy.domain.common import Clock
-from switchyard.deploy.domain.ports import AgentCommands, EventSink
+from switchyard.deploy.domain.ports import AgentCommands, EventSink, ProgressLog
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,3 +23,7 @@ class Deps:
     agents: AgentCommands
     # The AES-256 key env var values are sealed under.
     env_kek: bytes = field(repr=False)
+    # Deployment events for watchers (None = not kept).
+    progress: ProgressLog | None = None
+    # A deploy hook deploys at most once per this many seconds.
+    hook_min_interval_seconds: float = 10.0

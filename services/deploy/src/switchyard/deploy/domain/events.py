@@ -8,6 +8,7 @@ from typing import Any
 
 CHANGE_RECORDED = "deploy.change.recorded"
 ENVVAR_REVEALED = "deploy.envvar.revealed"
+ROUTES_CHANGED = "deploy.routes.changed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,4 +59,22 @@ class EnvVarRevealed:
         return f"reveal.{self.reveal_id}"
 
 
-Event = ChangeRecorded | EnvVarRevealed
+@dataclass(frozen=True, slots=True)
+class ServerRoutesChanged:
+    """A server's canonical route set changed: the whole set, versioned per server."""
+
+    server_id: str
+    org_id: str
+    version: int
+    # ``switchyard.deploy.domain.domains.models.Route`` items (kept untyped: no import cycle).
+    routes: tuple[Any, ...]
+    occurred_at: datetime
+    subject: str = ROUTES_CHANGED
+
+    @property
+    def msg_id(self) -> str:
+        """Deduplication id: one message per server and version."""
+        return f"routes.{self.server_id}.{self.version}"
+
+
+Event = ChangeRecorded | EnvVarRevealed | ServerRoutesChanged

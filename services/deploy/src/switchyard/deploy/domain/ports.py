@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,8 +31,20 @@ class AgentCommand:
 class AgentCommands(Protocol):
     """The agents service's command queue: deploy's only way to act on a server."""
 
-    async def issue(self, *, org_id: str, server_id: str, type: int, payload: dict[str, Any]) -> AgentCommand:
+    async def issue(
+        self,
+        *,
+        org_id: str,
+        server_id: str,
+        type: int,
+        payload: dict[str, Any],
+        command_id: str = "",
+        secret_payload: dict[str, Any] | None = None,
+    ) -> AgentCommand:
         """Queue a command for the server's agent (durable; delivered now or when the agent connects).
+
+        ``command_id`` makes the call idempotent (the same id again returns the stored command);
+        ``secret_payload`` is sealed by the agents service and reaches only the agent.
 
         Raises:
             NotFound: the server is unknown to the org.
@@ -44,3 +57,10 @@ class AgentCommands(Protocol):
 
     async def cancel(self, *, org_id: str, command_id: str) -> AgentCommand | None:
         """Cancel a command (a pending one at once, a running one through CANCEL_COMMAND); None if unknown."""
+
+
+class ProgressLog(Protocol):
+    """The 24 h log of deployment events (JetStream ``DEPLOY_PROGRESS``); best effort."""
+
+    async def append(self, *, deployment_id: str, status: str, message: str, at: datetime) -> None:
+        """Append one event ``{ts, deploymentId, status, message}``."""

@@ -60,7 +60,13 @@ def app(view: AppView) -> pb.App:
 
 def environment(view: EnvironmentView) -> pb.Environment:
     """The wire form of an environment."""
-    return pb.Environment(id=view.id, app_id=view.app_id, name=view.name, created_at=ts(view.created_at))
+    return pb.Environment(
+        id=view.id,
+        app_id=view.app_id,
+        name=view.name,
+        created_at=ts(view.created_at),
+        requires_approval=view.requires_approval,
+    )
 
 
 def env_var(view: EnvVarView) -> pb.EnvVar:

@@ -5,5 +5,15 @@ from switchyard.agents.db.models._credentials import AgentSecret, BootstrapKey, 
 from switchyard.agents.db.models._dwaar_revision import DwaarRevision
 from switchyard.agents.db.models._outbox import outbox
 from switchyard.agents.db.models._server import Server
+from switchyard.agents.db.models._server_routes import ServerRoutes
 
-__all__ = ["AgentSecret", "BootstrapKey", "Command", "DwaarRevision", "RefreshToken", "Server", "outbox"]
+__all__ = [
+    "AgentSecret",
+    "BootstrapKey",
+    "Command",
+    "DwaarRevision",
+    "RefreshToken",
+    "Server",
+    "ServerRoutes",
+    "outbox",
+]

@@ -39,3 +39,5 @@ class Command(Base):
     dispatched_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # nonce || AES-256-GCM of the sealed payload part (IssueCommand's secret_payload_json), or None.
+    secret_enc: Mapped[bytes | None]

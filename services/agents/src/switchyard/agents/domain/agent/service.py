@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from switchyard.agents.domain.commands import repository as commands
-from switchyard.agents.domain.commands import rules
+from switchyard.agents.domain.commands import rules, sealing
 from switchyard.agents.domain.commands.models import CommandView
 from switchyard.agents.domain.commands.service import CommandService
 from switchyard.agents.domain.common import PENDING, tail
@@ -19,6 +21,8 @@ log = get_logger(__name__)
 
 # PostgreSQL keeps last_heartbeat_at/agent_version at this resolution; Redis has every beat.
 DB_TOUCH_SECONDS = 60
+# Appended (on its own line) to the output of a command whose stream ended before its final frame.
+DISCONNECTED_NOTE = "agent disconnected mid-command"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +65,27 @@ class AgentSideService:
                     at=presence.last_heartbeat_at,
                 )
 
+    def _opened(self, view: CommandView) -> CommandView:
+        # The sealed part joins the payload only on its way to the agent (the view goes nowhere else).
+        if view.secret_enc is None:
+            return view
+        secret = sealing.open_sealed(
+            view.secret_enc,
+            kek=self._d.command_kek,
+            org_id=view.org_id,
+            server_id=view.server_id,
+            command_id=view.id,
+        )
+        if secret is None:
+            log.warning("command secret cannot be decrypted; delivered without it", command_id=view.id)
+            return replace(view, secret_enc=None)
+        return replace(view, payload={**view.payload, **secret}, secret_enc=None)
+
     async def pending(self, *, agent: AgentIdentity) -> list[CommandView]:
-        """Every pending command of the agent's server, oldest first."""
+        """Every pending command of the agent's server, oldest first (secrets merged in)."""
         async with self._d.reads() as session:
-            return await commands.pending_for(session, server_id=agent.server_id)
+            views = await commands.pending_for(session, server_id=agent.server_id)
+        return [self._opened(v) for v in views]
 
     async def deliverable(self, *, agent: AgentIdentity, command_id: str) -> CommandView | None:
         """An announced command, when it is still pending and belongs to the agent's server."""
@@ -72,7 +93,38 @@ class AgentSideService:
             found = await commands.get(session, command_id=command_id)
         if found is None or found.server_id != agent.server_id or found.status != PENDING:
             return None
-        return found
+        return self._opened(found)
+
+    async def abandon(
+        self, *, agent: AgentIdentity, command_ids: Collection[str] | None = None
+    ) -> list[CommandView]:
+        """Fail the server's dispatched/running commands (only ``command_ids`` when given): stream gone.
+
+        The agent drops the results of commands whose stream has ended (no spool, no replay), so such a
+        command can never report: it becomes ``failed`` with ``agent disconnected mid-command`` appended to
+        its output, a CommandFinished event and a RunCommand wake-up, like any final frame. Pending commands
+        are untouched (they are delivered by the next stream).
+        """
+        if command_ids is not None and not command_ids:
+            return []
+        ids = None if command_ids is None else sorted(command_ids)
+        async with self._d.sessions() as session, session.begin():
+            failed = await commands.fail_in_flight(
+                session,
+                server_id=agent.server_id,
+                command_ids=ids,
+                note=f"\n{DISCONNECTED_NOTE}\n",
+                now=self._d.clock(),
+            )
+            await self._c.finished(session, failed)
+        if failed:
+            await self._c.wake(failed)
+            log.warning(
+                "in-flight commands failed: agent disconnected",
+                server_id=agent.server_id,
+                commands=[view.id for view in failed],
+            )
+        return failed
 
     async def ack(self, *, agent: AgentIdentity, command_id: str) -> bool:
         """pending -> dispatched for a command of the agent's own server; anything else changes nothing."""
@@ -82,6 +134,25 @@ class AgentSideService:
             return await commands.ack(
                 session, server_id=agent.server_id, command_id=command_id, now=self._d.clock()
             )
+
+    async def _published(
+        self, agent: AgentIdentity, command_id: str, type: int, status: str, chunk: str, now: datetime
+    ) -> None:
+        if self._d.progress is None:
+            return
+        try:
+            await self._d.progress.progress(
+                org_id=agent.org_id,
+                server_id=agent.server_id,
+                command_id=command_id,
+                type=type,
+                status=status or "running",
+                output=chunk,
+                at=now,
+            )
+        except Exception:
+            # Best effort by design: the final state still goes through the outbox.
+            log.warning("progress event not published", command_id=command_id[:64], exc_info=True)
 
     async def result(
         self, *, agent: AgentIdentity, command_id: str, status: str, output: bytes, is_final: bool
@@ -94,9 +165,12 @@ class AgentSideService:
             return False
         if not is_final:
             async with self._d.sessions() as session, session.begin():
-                applied = await commands.progress(
+                known = await commands.progress(
                     session, server_id=agent.server_id, command_id=command_id, chunk=chunk, now=now
                 )
+            applied = known is not None
+            if known is not None:
+                await self._published(agent, command_id, known[1], status, chunk, now)
         else:
             async with self._d.sessions() as session, session.begin():
                 done = await commands.finish(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,8 @@ class CommandView:
     dispatched_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # The sealed payload part (delivered to the agent only); never mapped to the wire or to events.
+    secret_enc: bytes | None = field(default=None, repr=False)
 
     @property
     def final(self) -> bool:

@@ -13,6 +13,7 @@ from switchyard.agents.domain.commands.models import CommandView, QueueDepth
 from switchyard.agents.domain.common import (
     CANCELLED,
     DISPATCHED,
+    FAILED,
     OPEN_STATUSES,
     OUTPUT_CAP,
     PENDING,
@@ -38,6 +39,7 @@ def to_view(row: Any) -> CommandView:
         dispatched_at=row.dispatched_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
+        secret_enc=row.secret_enc,
     )
 
 
@@ -59,6 +61,7 @@ async def insert(session: AsyncSession, view: CommandView) -> None:
             output="",
             requested_by=view.requested_by,
             created_at=view.created_at,
+            secret_enc=view.secret_enc,
         )
     )
 
@@ -126,20 +129,26 @@ async def ack(session: AsyncSession, *, server_id: str, command_id: str, now: da
 
 async def progress(
     session: AsyncSession, *, server_id: str, command_id: str, chunk: str, now: datetime
-) -> bool:
-    """An open command of this server becomes running, with ``chunk`` appended to its output."""
-    result = await session.execute(
-        sa.update(T)
-        .where(T.c.id == command_id, T.c.server_id == server_id, T.c.status.in_(OPEN_STATUSES))
-        .values(
-            status=RUNNING,
-            output=_appended(chunk),
-            # The ACK may arrive after the first progress frame (it is a separate call).
-            dispatched_at=sa.func.coalesce(T.c.dispatched_at, now),
-            started_at=sa.func.coalesce(T.c.started_at, now),
+) -> tuple[str, int] | None:
+    """An open command of this server becomes running, with ``chunk`` appended to its output.
+
+    Returns its (org, type), or None when nothing changed.
+    """
+    row = (
+        await session.execute(
+            sa.update(T)
+            .where(T.c.id == command_id, T.c.server_id == server_id, T.c.status.in_(OPEN_STATUSES))
+            .values(
+                status=RUNNING,
+                output=_appended(chunk),
+                # The ACK may arrive after the first progress frame (it is a separate call).
+                dispatched_at=sa.func.coalesce(T.c.dispatched_at, now),
+                started_at=sa.func.coalesce(T.c.started_at, now),
+            )
+            .returning(T.c.org_id, T.c.type)
         )
-    )
-    return bool(getattr(result, "rowcount", 0))
+    ).first()
+    return (str(row.org_id), int(row.type)) if row else None
 
 
 async def finish(
@@ -180,5 +189,19 @@ async def cancel_open(session: AsyncSession, *, server_id: str, now: datetime) -
         .where(T.c.server_id == server_id, T.c.status.in_(OPEN_STATUSES))
         .values(status=CANCELLED, finished_at=now)
         .returning(*COLUMNS)
+    )
+    return [to_view(r) for r in rows]
+
+
+async def fail_in_flight(
+    session: AsyncSession, *, server_id: str, command_ids: Sequence[str] | None, note: str, now: datetime
+) -> list[CommandView]:
+    """Dispatched/running commands of the server (only ``command_ids`` when given) become failed with
+    ``note`` appended to their output: their stream is gone and the agent drops results it cannot send."""
+    query = sa.update(T).where(T.c.server_id == server_id, T.c.status.in_((DISPATCHED, RUNNING)))
+    if command_ids is not None:
+        query = query.where(T.c.id.in_(list(command_ids)))
+    rows = await session.execute(
+        query.values(status=FAILED, output=_appended(note), finished_at=now).returning(*COLUMNS)
     )
     return [to_view(r) for r in rows]

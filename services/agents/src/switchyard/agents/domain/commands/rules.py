@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ LIST_DEFAULT = 50
 LIST_MAX = 500
 RUN_TIMEOUT_DEFAULT_MS = 10_000
 RUN_TIMEOUT_MAX_MS = 300_000
+COMMAND_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
 
 def command_type(value: int, known: Mapping[int, str]) -> int:
@@ -28,19 +30,28 @@ def command_type(value: int, known: Mapping[int, str]) -> int:
     return value
 
 
-def payload(text: str) -> dict[str, Any]:
+def payload(text: str, field: str = "payload_json") -> dict[str, Any]:
     """The JSON object of ``payload_json`` ("" means {})."""
     if not text.strip():
         return {}
     if len(text.encode()) > PAYLOAD_MAX_BYTES:
-        raise InvalidArgument(f"payload_json must be at most {PAYLOAD_MAX_BYTES} bytes")
+        raise InvalidArgument(f"{field} must be at most {PAYLOAD_MAX_BYTES} bytes")
     try:
         value = json.loads(text)
     except ValueError as exc:
-        raise InvalidArgument("payload_json must be valid JSON") from exc
+        # Never echo the text: the secret payload's must not reach an error message.
+        raise InvalidArgument(f"{field} must be valid JSON") from exc
     if not isinstance(value, dict):
-        raise InvalidArgument("payload_json must be a JSON object")
+        raise InvalidArgument(f"{field} must be a JSON object")
     return value
+
+
+def caller_command_id(value: str) -> str:
+    """A caller-chosen command id ("" = none): 1..128 of [A-Za-z0-9._:-], starting alphanumeric."""
+    text = value.strip()
+    if text and not COMMAND_ID.match(text):
+        raise InvalidArgument("command_id must be 1..128 characters of [A-Za-z0-9._:-]")
+    return text
 
 
 def server_id(value: str) -> str:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from switchyard.agents.domain import access
 from switchyard.agents.domain.commands import repository as repo
-from switchyard.agents.domain.commands import rules
+from switchyard.agents.domain.commands import rules, sealing
 from switchyard.agents.domain.commands.models import CancelOutcome, CommandPage, CommandView, QueueDepth
 from switchyard.agents.domain.common import CANCEL_COMMAND, PENDING, new_id
 from switchyard.agents.domain.context import Deps
 from switchyard.agents.domain.events import CommandFinished
 from switchyard.agents.domain.servers import repository as servers
 from switchyard.agents.domain.servers.models import ServerView
-from switchyard.grpckit.errors import Conflict, NotFound
+from switchyard.grpckit.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from switchyard.grpckit.principal import Principal
 from switchyard.obs import get_logger
 
@@ -24,6 +26,7 @@ log = get_logger(__name__)
 SERVER_NOT_FOUND = "server not found"
 COMMAND_NOT_FOUND = "command not found"
 ALREADY_FINISHED = {"cancelled": False, "reason": "already_finished"}
+COMMAND_ID_TAKEN = "command_id is already used by another command"
 
 
 class CommandService:
@@ -55,6 +58,27 @@ class CommandService:
             except Exception:
                 log.warning("result wake-up not published", command_id=view.id, exc_info=True)
 
+    async def _existing(self, view: CommandView) -> CommandView | None:
+        """The stored command of a re-issued caller id: the same one (idempotent), else ALREADY_EXISTS."""
+        async with self._d.reads() as session:
+            found = await repo.get(session, command_id=view.id)
+        if found is None:
+            return None
+        same = (found.org_id, found.server_id, found.type) == (view.org_id, view.server_id, view.type)
+        if not same:
+            raise AlreadyExists(COMMAND_ID_TAKEN)
+        return found
+
+    def _sealed(self, secret_json: str, view: CommandView) -> bytes | None:
+        secret = rules.payload(secret_json, "secret_payload_json")
+        if not secret:
+            return None
+        if not self._d.command_kek:
+            raise InvalidArgument("secret_payload_json is not accepted: no command secret key is configured")
+        return sealing.seal(
+            secret, kek=self._d.command_kek, org_id=view.org_id, server_id=view.server_id, command_id=view.id
+        )
+
     async def issue(
         self,
         *,
@@ -65,19 +89,21 @@ class CommandService:
         payload: dict[str, Any] | None = None,
         command_id: str = "",
         reader_ok: bool = False,
+        secret_payload_json: str = "",
     ) -> CommandView:
         """Store a pending command and announce it; the stream holder delivers it (now or on connect).
 
-        ``reader_ok`` lets read-only probes (status, ping) run for any member of the org.
+        ``reader_ok`` lets read-only probes (status, ping) run for any member of the org. A caller-chosen
+        ``command_id`` makes the call idempotent: the same id for the same org, server and type returns the
+        stored command. ``secret_payload_json`` is sealed at rest and merged in only on delivery.
         """
         actor = access.reader(principal) if reader_ok else access.actor(principal)
         kind = rules.command_type(type, self._d.command_types)
         body = payload if payload is not None else rules.payload(payload_json)
+        chosen = rules.caller_command_id(command_id)
         target = await self.server(org_id=actor.org_id, server_id=server_id)
-        if target.status != servers.ACTIVE:
-            raise Conflict("server credentials are revoked; re-enrol it first")
         view = CommandView(
-            id=command_id or new_id(),
+            id=chosen or new_id(),
             server_id=target.id,
             org_id=actor.org_id,
             type=kind,
@@ -87,8 +113,20 @@ class CommandService:
             requested_by=actor.requested_by,
             created_at=self._d.clock(),
         )
-        async with self._d.sessions() as session, session.begin():
-            await repo.insert(session, view)
+        if chosen and (existing := await self._existing(view)) is not None:
+            return existing
+        if target.status != servers.ACTIVE:
+            raise Conflict("server credentials are revoked; re-enrol it first")
+        view = replace(view, secret_enc=self._sealed(secret_payload_json, view))
+        try:
+            async with self._d.sessions() as session, session.begin():
+                await repo.insert(session, view)
+        except IntegrityError:
+            # A concurrent call with the same id won: answer as a re-issue does.
+            existing = await self._existing(view) if chosen else None
+            if existing is None:
+                raise
+            return existing
         try:
             await self._d.bus.announce(view.server_id, view.id)
         except Exception:

@@ -20,3 +20,5 @@ class Environment(Base):
     app_id: Mapped[str] = mapped_column(Text, ForeignKey("apps.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    # Deployments to it wait for an owner/admin approval.
+    requires_approval: Mapped[bool] = mapped_column(default=False, server_default="false")

@@ -54,6 +54,7 @@ class EnvironmentView:
     app_id: str
     name: str
     created_at: datetime
+    requires_approval: bool = False
 
 
 def port_of(port: int) -> int:

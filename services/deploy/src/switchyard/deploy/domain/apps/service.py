@@ -14,12 +14,15 @@ from switchyard.deploy.domain.apps import repository as repo
 from switchyard.deploy.domain.changes import models as ch
 from switchyard.deploy.domain.changes.recorder import record
 from switchyard.deploy.domain.context import Deps
+from switchyard.deploy.domain.domains import repository as domains
 from switchyard.deploy.domain.projects import repository as projects
-from switchyard.grpckit.errors import AlreadyExists, InvalidArgument, NotFound
+from switchyard.grpckit.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from switchyard.grpckit.principal import Principal
 
 NOT_FOUND = "app not found"
 SLUG_TAKEN = "an app with this slug already exists in the project"
+# Domains route to the app's server and port as they were when added; they do not follow a move.
+ROUTED_APP = "the app has domains; delete them before changing serverId or port"
 # The fields an update may name in the feed; start_command is named, never shown (it may embed secrets).
 _SHOWN = ("name", "slug", "server_id", "port", "health_check_path")
 
@@ -136,6 +139,10 @@ class AppService:
                 names = [f for f in (*_SHOWN, "start_command") if getattr(updated, f) != getattr(current, f)]
                 if not names:
                     return current
+                if {"server_id", "port"} & set(names) and await domains.has_domains(
+                    session, app_id=current.id
+                ):
+                    raise Conflict(ROUTED_APP)
                 await repo.update(session, updated)
                 changed = {common.camel(f): getattr(updated, f) for f in names if f in _SHOWN}
                 fields = [common.camel(f) for f in names]
@@ -153,5 +160,7 @@ class AppService:
         actor = writer(principal)
         async with self._d.sessions() as session, session.begin():
             view = await found_app(session, actor.org_id, app_id, lock=True)
+            if await domains.has_domains(session, app_id=view.id):
+                raise Conflict("the app still has domains; delete them first")
             await repo.delete(session, app_id=view.id)
             await record(session, self._d, actor, _draft(ch.APP_DELETE, view))

@@ -1,0 +1,1 @@
+"""Domains of apps and the Dwaar route diff / reconcile of servers."""

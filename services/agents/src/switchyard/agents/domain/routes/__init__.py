@@ -1,0 +1,1 @@
+"""Canonical routes per server (from deploy), the Dwaar route diff and reconcile."""

@@ -1,0 +1,1 @@
+"""Deploy hooks: secret URLs that deploy one environment of an app without a user session."""

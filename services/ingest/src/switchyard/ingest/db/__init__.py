@@ -1,0 +1,1 @@
+"""The ingest schema: declarative base, models and migrations."""

@@ -1,0 +1,1 @@
+"""DSNs: an org's ingest keys."""

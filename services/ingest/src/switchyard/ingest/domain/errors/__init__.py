@@ -1,0 +1,1 @@
+"""Errors: the canonical error form, fingerprints, groups and their events."""

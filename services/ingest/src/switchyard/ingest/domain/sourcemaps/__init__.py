@@ -1,0 +1,1 @@
+"""Source maps uploaded per release and file."""
