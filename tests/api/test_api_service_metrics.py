@@ -4,10 +4,13 @@ bucketed per-instance range queries. A revoked key is 401 on the next push; anot
 
 from __future__ import annotations
 
+import gzip
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from switchyard.gateway.config import Settings as GatewaySettings
 from switchyard.testing import eventually as until
 
 pytestmark = pytest.mark.integration
@@ -135,3 +138,41 @@ async def test_bad_query_parameters_are_400(api) -> None:
     created = await api.client.post("/api/metrics/keys", headers=owner.headers(), json={"name": ""})
     assert created.status_code == 400
     assert "name" in created.json()["error"]
+
+
+async def test_pushes_are_rate_limited_per_key_size_capped_and_may_be_gzipped(
+    api, identity_addr: str, redis_url: str, principal_key: bytes, fleet_addrs: dict[str, str], serve_gateway
+) -> None:
+    owner = await api.register("metrics")
+    raw = (await _key(api, owner))["rawKey"]
+    point = {"name": "queue.depth", "value": 1}
+    gzipped = await api.client.post(
+        "/api/services/worker/metrics",
+        headers={**_push_headers(raw), "Content-Encoding": "gzip", "Content-Type": "application/json"},
+        content=gzip.compress(json.dumps(point).encode()),
+    )
+    assert gzipped.status_code == 202, gzipped.text
+    huge = {"metrics": [{"name": "x", "value": 1, "labels": {"pad": "p" * 900}}] * 1200}
+    too_big = await api.client.post("/api/services/worker/metrics", headers=_push_headers(raw), json=huge)
+    assert too_big.status_code == 413
+    assert too_big.json()["error"]
+
+    settings = GatewaySettings(
+        identity_addr=identity_addr,
+        redis_url=redis_url,
+        principal_key=principal_key,
+        ingest_rate_limit_per_second=2,
+        **fleet_addrs,
+    )
+    async with serve_gateway(settings) as client:
+        answers = [
+            await client.post("/api/services/worker/metrics", headers=_push_headers(raw), json=point)
+            for _ in range(6)
+        ]
+        # Another key has its own bucket.
+        other = (await _key(api, owner))["rawKey"]
+        fresh = await client.post("/api/services/worker/metrics", headers=_push_headers(other), json=point)
+    codes = [a.status_code for a in answers]
+    assert set(codes) == {202, 429}, codes
+    assert next(a for a in answers if a.status_code == 429).headers["Retry-After"] == "1"
+    assert fresh.status_code == 202, fresh.text

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from switchyard.agents.v1 import agents_service_pb2 as pb
 from switchyard.agents.v1 import agents_service_pb2_grpc as pb_grpc
 from switchyard.agents.v1 import operator_pb2 as op
 from switchyard.agents.v1 import routes_pb2
-from switchyard.grpckit.client import call_metadata
-from switchyard.grpckit.principal import Principal, PrincipalSigner
+from switchyard.gateway.clients._base import ServiceClient
+from switchyard.grpckit.principal import Principal
 
 if TYPE_CHECKING:
-    import grpc
+    pass
 
 
-class AgentsClient:
+class AgentsClient(ServiceClient):
     """Async client of ``switchyard.agents.v1.AgentsService``.
 
     Args:
@@ -24,17 +24,7 @@ class AgentsClient:
         timeout: Deadline of each call, in seconds (calls that wait on an agent pass their own).
     """
 
-    def __init__(self, channel: grpc.aio.Channel, *, signer: PrincipalSigner, timeout: float) -> None:
-        self._stub = pb_grpc.AgentsServiceStub(channel)  # type: ignore[no-untyped-call]
-        self._signer = signer
-        self._timeout = timeout
-
-    async def _call(
-        self, method: str, request: Any, principal: Principal, *, deadline: float | None = None
-    ) -> Any:
-        metadata = call_metadata(self._signer.sign(principal), principal.request_id)
-        stub = getattr(self._stub, method)
-        return await stub(request, metadata=metadata, timeout=deadline or self._timeout)
+    stub_type = pb_grpc.AgentsServiceStub
 
     # Enrolment.
 

@@ -9,14 +9,15 @@ from switchyard.deploy.v1 import deploy_service_pb2_grpc as pb_grpc
 from switchyard.deploy.v1 import deployments_pb2 as dpb
 from switchyard.deploy.v1 import domains_pb2
 from switchyard.deploy.v1 import hooks_pb2 as hpb
+from switchyard.gateway.clients._base import ServiceClient
 from switchyard.grpckit.client import call_metadata
-from switchyard.grpckit.principal import Principal, PrincipalSigner
+from switchyard.grpckit.principal import Principal
 
 if TYPE_CHECKING:
     import grpc
 
 
-class DeployClient:
+class DeployClient(ServiceClient):
     """Async client of ``switchyard.deploy.v1.DeployService``.
 
     Args:
@@ -25,14 +26,7 @@ class DeployClient:
         timeout: Deadline of each call, in seconds.
     """
 
-    def __init__(self, channel: grpc.aio.Channel, *, signer: PrincipalSigner, timeout: float) -> None:
-        self._stub = pb_grpc.DeployServiceStub(channel)  # type: ignore[no-untyped-call]
-        self._signer = signer
-        self._timeout = timeout
-
-    async def _call(self, method: str, request: Any, principal: Principal) -> Any:
-        metadata = call_metadata(self._signer.sign(principal), principal.request_id)
-        return await getattr(self._stub, method)(request, metadata=metadata, timeout=self._timeout)
+    stub_type = pb_grpc.DeployServiceStub
 
     async def create_project(
         self, principal: Principal, request: pb.CreateProjectRequest

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from switchyard.grpckit.client import call_metadata
-from switchyard.grpckit.principal import SERVICE, Principal, PrincipalSigner
+from switchyard.gateway.clients._base import ServiceClient
+from switchyard.grpckit.principal import SERVICE, Principal
 from switchyard.identity.v1 import identity_service_pb2 as pb
 from switchyard.identity.v1 import identity_service_pb2_grpc as pb_grpc
 
 if TYPE_CHECKING:
-    import grpc
+    pass
 
 
-class IdentityClient:
+class IdentityClient(ServiceClient):
     """Async client of ``switchyard.identity.v1.IdentityService``.
 
     Args:
@@ -26,14 +26,7 @@ class IdentityClient:
         timeout: Deadline of each call, in seconds.
     """
 
-    def __init__(self, channel: grpc.aio.Channel, *, signer: PrincipalSigner, timeout: float) -> None:
-        self._stub = pb_grpc.IdentityServiceStub(channel)  # type: ignore[no-untyped-call]
-        self._signer = signer
-        self._timeout = timeout
-
-    async def _call(self, method: str, request: Any, principal: Principal) -> Any:
-        metadata = call_metadata(self._signer.sign(principal), principal.request_id)
-        return await getattr(self._stub, method)(request, metadata=metadata, timeout=self._timeout)
+    stub_type = pb_grpc.IdentityServiceStub
 
     # Public routes (anonymous principal).
     async def register(self, principal: Principal, **fields: Any) -> pb.RegisterResponse:

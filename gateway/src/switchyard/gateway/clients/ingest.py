@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from switchyard.grpckit.client import call_metadata
-from switchyard.grpckit.principal import Principal, PrincipalSigner
+from switchyard.gateway.clients._base import ServiceClient
+from switchyard.grpckit.principal import Principal
 from switchyard.ingest.v1 import analytics_pb2 as apb
 from switchyard.ingest.v1 import ingest_service_pb2 as pb
 from switchyard.ingest.v1 import ingest_service_pb2_grpc as pb_grpc
 from switchyard.ingest.v1 import telemetry_pb2 as tpb
 
 if TYPE_CHECKING:
-    import grpc
+    pass
 
 
-class IngestClient:
+class IngestClient(ServiceClient):
     """Async client of ``switchyard.ingest.v1.IngestService``.
 
     Args:
@@ -24,14 +24,7 @@ class IngestClient:
         timeout: Deadline of each call, in seconds.
     """
 
-    def __init__(self, channel: grpc.aio.Channel, *, signer: PrincipalSigner, timeout: float) -> None:
-        self._stub = pb_grpc.IngestServiceStub(channel)  # type: ignore[no-untyped-call]
-        self._signer = signer
-        self._timeout = timeout
-
-    async def _call(self, method: str, request: Any, principal: Principal) -> Any:
-        metadata = call_metadata(self._signer.sign(principal), principal.request_id)
-        return await getattr(self._stub, method)(request, metadata=metadata, timeout=self._timeout)
+    stub_type = pb_grpc.IngestServiceStub
 
     async def create_dsn(self, principal: Principal, request: pb.CreateDsnRequest) -> pb.CreateDsnResponse:
         """Mints a DSN in the caller's org."""

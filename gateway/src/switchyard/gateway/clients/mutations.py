@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from switchyard.grpckit.client import call_metadata
-from switchyard.grpckit.principal import Principal, PrincipalSigner
+from switchyard.gateway.clients._base import ServiceClient
+from switchyard.grpckit.principal import Principal
 from switchyard.mutations.v1 import mutations_service_pb2 as pb
 from switchyard.mutations.v1 import mutations_service_pb2_grpc as pb_grpc
 
 if TYPE_CHECKING:
-    import grpc
     from google.protobuf.struct_pb2 import Struct
 
 
-class MutationsClient:
+class MutationsClient(ServiceClient):
     """Async client of ``switchyard.mutations.v1.MutationsService``.
 
     Args:
@@ -23,14 +22,7 @@ class MutationsClient:
         timeout: Deadline of each call, in seconds.
     """
 
-    def __init__(self, channel: grpc.aio.Channel, *, signer: PrincipalSigner, timeout: float) -> None:
-        self._stub = pb_grpc.MutationsServiceStub(channel)  # type: ignore[no-untyped-call]
-        self._signer = signer
-        self._timeout = timeout
-
-    async def _call(self, method: str, request: Any, principal: Principal) -> Any:
-        metadata = call_metadata(self._signer.sign(principal), principal.request_id)
-        return await getattr(self._stub, method)(request, metadata=metadata, timeout=self._timeout)
+    stub_type = pb_grpc.MutationsServiceStub
 
     async def enqueue_mutation(
         self, principal: Principal, *, worker_host_id: str, op: str, params: Struct

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from switchyard.gateway.clients._base import ServiceClient
 from switchyard.grpckit.client import call_metadata
-from switchyard.grpckit.principal import SERVICE, Principal, PrincipalSigner
+from switchyard.grpckit.principal import SERVICE, Principal
 from switchyard.workers.v1 import workers_service_pb2 as pb
 from switchyard.workers.v1 import workers_service_pb2_grpc as pb_grpc
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     import grpc
 
 
-class WorkersClient:
+class WorkersClient(ServiceClient):
     """Async client of ``switchyard.workers.v1.WorkersService``.
 
     Args:
@@ -26,14 +27,7 @@ class WorkersClient:
         timeout: Deadline of each call, in seconds.
     """
 
-    def __init__(self, channel: grpc.aio.Channel, *, signer: PrincipalSigner, timeout: float) -> None:
-        self._stub = pb_grpc.WorkersServiceStub(channel)  # type: ignore[no-untyped-call]
-        self._signer = signer
-        self._timeout = timeout
-
-    async def _call(self, method: str, request: Any, principal: Principal) -> Any:
-        metadata = call_metadata(self._signer.sign(principal), principal.request_id)
-        return await getattr(self._stub, method)(request, metadata=metadata, timeout=self._timeout)
+    stub_type = pb_grpc.WorkersServiceStub
 
     async def get_jwks(self, *, request_id: str) -> pb.GetJwksResponse:
         """Public keys, issuer and audience of runtime JWTs (the gateway's own service principal)."""

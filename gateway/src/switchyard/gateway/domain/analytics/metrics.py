@@ -1,18 +1,22 @@
 """Service metrics: ``/api/metrics/keys`` (push keys) and ``/api/services/{id}/metrics`` (push and ranges).
 
 A push is authenticated by a push key (``Authorization: Bearer smk_...``), resolved by the ingest service
-on every push with no cache, so a revoked key is refused on the very next push. The ingest service answers
-only once the push is durable in JetStream; its consumer stores the points.
+on every push with no cache, so a revoked key is refused on the very next push. Like every ingest door, a
+push is rate limited per key (429 + ``Retry-After``; the key's SHA-256 names the Redis bucket, so unknown
+keys are limited too) and its body is size-capped before and after gzip/deflate (413). The ingest service
+answers only once the push is durable in JetStream; its consumer stores the points.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from switchyard.gateway.auth.deps import TENANT
+from switchyard.gateway.domain.ingest.door import rate_limit, read_decoded
 from switchyard.gateway.errors import GatewayError
 from switchyard.gateway.request_id import request_id_of
 from switchyard.gateway.schema import CamelStruct, rfc3339, rfc3339_or_none
@@ -155,14 +159,15 @@ class ServiceMetricsController(Controller):
         "/{serviceId:str}/metrics",
         status_code=202,
         operation_id="PushServiceMetrics",
-        description="Pushes one metric {name, value, instance?, timestamp? (RFC 3339), labels? (<= 20 strings)} or {metrics: [1..1000 of them]}. Authorization: Bearer <push key> (401 when missing, unknown or revoked). name: 1..200 of letters, digits and _:.-; value a finite number. 202 {accepted} once durable in JetStream.",  # noqa: E501
+        description="Pushes one metric {name, value, instance?, timestamp? (RFC 3339), labels? (<= 20 strings)} or {metrics: [1..1000 of them]}. Authorization: Bearer <push key> (401 when missing, unknown or revoked; 429 + Retry-After over the per-key rate limit; 413 over the body cap; gzip/deflate bodies). name: 1..200 of letters, digits and _:.-; value a finite number. 202 {accepted} once durable in JetStream.",  # noqa: E501
     )
     async def push(
         self, request: Request[Any, Any, Any], serviceId: FromPath[str], gateway: NamedDependency[Gateway]
     ) -> Accepted:
         """Push metrics."""
         raw_key = _bearer(request)
-        body = await request.body()
+        await rate_limit(gateway, "mk:" + hashlib.sha256(raw_key.encode()).hexdigest()[:32])
+        body = await read_decoded(request, gateway)
         principal = Principal(kind=SERVICE, request_id=request_id_of(request.scope))
         r = await gateway.ingest.push_service_metrics(
             principal, pb.PushServiceMetricsRequest(raw_key=raw_key, service_id=serviceId, body=body)

@@ -75,10 +75,16 @@ async def authenticate(gateway: Gateway, request: Request[Any, Any, Any], public
     found = await gateway.dsn_keys.resolve(public_key, request_id=request_id_of(request.scope))
     if found is None:
         raise GatewayError(401, "invalid DSN key")
-    count = await _count_hit(gateway.redis, f"gw:ingest:rl:{found.dsn_id}:{int(time.time())}")
+    await rate_limit(gateway, found.dsn_id)
+    return found
+
+
+async def rate_limit(gateway: Gateway, bucket: str) -> None:
+    """Count one request of ``bucket`` (a DSN id, a hashed push key) in this second, across replicas;
+    429 with ``Retry-After: 1`` past ``GATEWAY_INGEST_RATE_LIMIT_PER_SECOND``."""
+    count = await _count_hit(gateway.redis, f"gw:ingest:rl:{bucket}:{int(time.time())}")
     if count > gateway.settings.ingest_rate_limit_per_second:
         raise GatewayError(429, "rate limit exceeded", retry_after=1)
-    return found
 
 
 def _too_large(limit: int) -> GatewayError:
