@@ -243,6 +243,9 @@ def gateway_settings(
         "trust_proxy": True,
         "auth_rate_limit_per_minute": 100_000,
         "cors_origins": "http://app.example",
+        # Every in-process service shares the test's event loop on a 2-core CI box: a GC pause or a burst
+        # of work elsewhere must not turn into a 504. Deadlines themselves are tested with their own value.
+        "rpc_timeout_seconds": 15.0,
     }
     values.update(overrides)
     return GatewaySettings(**values)

@@ -79,7 +79,8 @@ async def run_consumer(
         while not stop.is_set():
             try:
                 messages = await subscription.fetch(FETCH_BATCH, timeout=FETCH_TIMEOUT)
-            except nats.errors.TimeoutError:
+            except (nats.errors.TimeoutError, TimeoutError):
+                # An empty fetch; asyncio's own timeout too (a busy loop can outlast fetch's deadline).
                 continue
             except Exception:
                 # Reconnects and leader changes surface here; keep consuming once NATS is back.

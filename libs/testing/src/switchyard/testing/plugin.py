@@ -10,10 +10,33 @@ import os
 from collections.abc import Iterator
 
 import pytest
+import structlog
 from switchyard.stack import StackUrls, urls_from_env, with_env_overrides
 from switchyard.testing._outbox import scratch_outbox
 from switchyard.testing._ports import free_port
 from switchyard.testing._smtp import SmtpSink
+
+
+def _plain_tracebacks() -> None:
+    # In-process services log through structlog's defaults in tests, whose console renderer draws rich
+    # tracebacks with every local variable: slow enough (a few hundred ms each, on the shared event loop)
+    # that a burst of logged errors stalls every in-process service past its deadlines, and locals may
+    # hold secrets. Keep the default renderer, with plain tracebacks. A test that configured another
+    # renderer keeps it.
+    processors = list(structlog.get_config()["processors"])
+    if processors and isinstance(processors[-1], structlog.dev.ConsoleRenderer):
+        processors[-1] = structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
+        structlog.configure(processors=processors)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Plain tracebacks in structlog's console renderer for the whole run."""
+    _plain_tracebacks()
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Again after each test: a test that called ``structlog.reset_defaults()`` brought rich back."""
+    _plain_tracebacks()
 
 
 @pytest.fixture(scope="session")
