@@ -9,13 +9,12 @@ from typing import Any
 import nats.js
 from sqlalchemy.ext.asyncio import AsyncSession
 from switchyard.bus import publish
-from switchyard.ingest.batch_consumer import BatchConsumer, Store
+from switchyard.ingest.batch_consumer import BatchConsumer
 from switchyard.ingest.config import Settings
 from switchyard.ingest.domain import ledger
 from switchyard.ingest.domain.analytics.capture import parse_capture
 from switchyard.ingest.domain.analytics.queries import AnalyticsService
 from switchyard.ingest.domain.analytics.store import Capture, store_captures
-from switchyard.ingest.domain.common import Clock
 from switchyard.ingest.domain.context import Deps
 from switchyard.ingest.domain.metrics import push
 from switchyard.ingest.domain.metrics.keys import MetricsKeyService
@@ -67,19 +66,17 @@ def parse_metrics_msg(
         raise ValueError(f"not a metrics push: {type(exc).__name__}") from exc
 
 
-def metrics_store(clock: Clock) -> Store[tuple[str, PushPayload]]:
-    """The metrics batch store: points of messages not in the ledger yet (pushes carry no natural key)."""
-
-    async def store(session: AsyncSession, batch: list[tuple[str, PushPayload]], now: datetime) -> None:
-        fresh = await ledger.claim(session, [msg_id for msg_id, _ in batch], clock=clock)
-        payloads = []
-        for msg_id, payload in batch:
-            if msg_id in fresh:
-                fresh.discard(msg_id)  # the same message twice in one fetch is stored once
-                payloads.append(payload)
-        await store_points(session, payloads)
-
-    return store
+async def store_metrics_batch(
+    session: AsyncSession, batch: list[tuple[str, PushPayload]], now: datetime
+) -> None:
+    """Store the points of messages not in the ledger yet (pushes carry no natural key)."""
+    fresh = await ledger.claim(session, [msg_id for msg_id, _ in batch], now=now)
+    payloads = []
+    for msg_id, payload in batch:
+        if msg_id in fresh:
+            fresh.discard(msg_id)  # the same message twice in one fetch is stored once
+            payloads.append(payload)
+    await store_points(session, payloads)
 
 
 @dataclass(kw_only=True)
@@ -130,7 +127,7 @@ def build(deps: Deps, js: nats.js.JetStreamContext, *, settings: Settings) -> An
         durable=settings.metrics_durable,
         batch_size=settings.batch_size,
         decode=parse_metrics_msg,
-        store=metrics_store(deps.clock),
+        store=store_metrics_batch,
         deliver_new=settings.sentry_deliver_new,
     )
     return AnalyticsParts(

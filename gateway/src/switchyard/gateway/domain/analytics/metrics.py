@@ -16,7 +16,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from switchyard.gateway.auth.deps import TENANT
-from switchyard.gateway.domain.ingest.door import rate_limit, read_decoded
+from switchyard.gateway.domain.ingest.door import bearer_key, rate_limit, read_decoded
 from switchyard.gateway.errors import GatewayError
 from switchyard.gateway.request_id import request_id_of
 from switchyard.gateway.schema import CamelStruct, rfc3339, rfc3339_or_none
@@ -96,10 +96,10 @@ def _key(k: pb.MetricsKey) -> Key:
 
 
 def _bearer(request: Request[Any, Any, Any]) -> str:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
+    key = bearer_key(request)
+    if not key:
         raise GatewayError(401, "missing metrics key (Authorization: Bearer <key>)")
-    return value.strip()
+    return key
 
 
 class MetricsKeysController(Controller):

@@ -22,7 +22,8 @@ from typing import Any, cast
 from sqlalchemy import Table, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from switchyard.ingest.db.models import Dsn, ErrorEvent, ErrorGroup, ItemCount, ProcessedMessage
+from switchyard.ingest.db.models import Dsn, ErrorEvent, ErrorGroup, ItemCount
+from switchyard.ingest.domain import ledger
 from switchyard.ingest.domain.errors.canonical import CanonicalError
 
 
@@ -63,10 +64,7 @@ def _frames_json(error: CanonicalError) -> list[dict[str, object]]:
 
 async def _fresh(session: AsyncSession, batch: list[Parsed], now: datetime) -> list[Parsed]:
     unique = {p.msg_id: p for p in batch}
-    rows = [{"msg_id": m, "processed_at": now} for m in sorted(unique)]
-    table = _table(ProcessedMessage)
-    result = await session.execute(insert(table).on_conflict_do_nothing().returning(table.c.msg_id), rows)
-    fresh = set(result.scalars())
+    fresh = await ledger.claim(session, unique, now=now)
     # Stream order, so a new group takes its title from its first event.
     return [p for m, p in unique.items() if m in fresh]
 
