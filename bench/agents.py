@@ -186,16 +186,17 @@ def run(opts: argparse.Namespace, urls: dict[str, str]) -> int:
             [PY, "-m", f"switchyard.{service}", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True
         )
     with (
-        process([PY, "-m", "switchyard.identity", "serve"], env, "identity"),
+        process([PY, "-m", "switchyard.identity", "serve"], env, "identity") as identity,
         process([PY, "-m", "switchyard.agents", "serve"], env, "agents") as agents,
-        process([PY, "-m", "switchyard.gateway"], env, "gateway"),
+        process([PY, "-m", "switchyard.gateway"], env, "gateway") as gateway,
         process([PY, str(ROOT / "bench" / "_bare.py"), "grpc-echo"], env, "echo") as echo,
     ):
         for name in ("identity", "agents", "agent", "echo"):
             wait_port(ports[name])
         gw = f"http://127.0.0.1:{ports['gateway']}"
         wait_http(f"{gw}/livez")
-        bench = Bench(opts, env, ports, agents.pid, echo.pid, gw)
+        pids = {"agents": agents.pid, "echo": echo.pid, "gateway": gateway.pid, "identity": identity.pid}
+        bench = Bench(opts, env, ports, pids, gw)
         return asyncio.run(bench.measure())
 
 
@@ -205,12 +206,12 @@ class Bench:
         opts: argparse.Namespace,
         env: dict[str, str],
         ports: dict[str, int],
-        agents_pid: int,
-        echo_pid: int,
+        pids: dict[str, int],
         gw: str,
     ) -> None:
         self.opts, self.env, self.ports, self.gw = opts, env, ports, gw
-        self.agents_pid, self.echo_pid = agents_pid, echo_pid
+        self.pids = pids
+        self.agents_pid, self.echo_pid = pids["agents"], pids["echo"]
         self.signer = PrincipalSigner(
             principal_key_from_env(env["SWITCHYARD_PRINCIPAL_KEY"]), ttl_seconds=3600
         )
@@ -426,13 +427,17 @@ class Bench:
                     errors += 1
                     self.notes.append(f"ping {response.status_code}: {response.text[:120]}")
 
+        names = ("agents", "gateway", "identity")
+        cpu0 = {name: cpu_seconds(self.pids[name]) for name in names}
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - t0
+        cpu = {name: (cpu_seconds(self.pids[name]) - cpu0[name]) * 1000 / count for name in names}
         p50, p99 = percentiles(samples)
         how = "sequential" if concurrency == 1 else f"{concurrency} concurrent"
         in_agents = percentiles(rtts) if rtts else (0.0, 0.0)
         note = f"rttMs inside agents p50 {in_agents[0]:.1f} p99 {in_agents[1]:.1f}"
+        note += "; CPU ms/ping " + ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items())
         note += f"; {errors} errors" if errors else ""
         return Row(
             f"ping via REST, {len(targets)} agents ({how})", count / elapsed, "pings/s", p50, p99, note=note

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import nats.errors
 import nats.js
+import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig
 from opentelemetry import propagate, trace
@@ -143,13 +144,23 @@ class BackgroundConsumer:
                     handler=self._handler,
                     stop=self._stop,
                 )
-            except Exception:
-                # Most often the stream does not exist yet: its owner creates it when it starts.
+            except nats.js.errors.NotFoundError as exc:
+                # Most often the stream does not exist yet: its owner creates it when it starts. No
+                # traceback: formatting one costs tens of milliseconds of the loop, every retry.
                 log.info(
-                    "stream unavailable, retrying", consumer=self._durable, stream=self._stream, exc_info=True
+                    "stream unavailable, retrying",
+                    consumer=self._durable,
+                    stream=self._stream,
+                    error=exc.description or str(exc),
                 )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), self._retry)
+            except Exception:
+                log.warning(
+                    "consumer failed, retrying", consumer=self._durable, stream=self._stream, exc_info=True
+                )
+            else:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self._retry)
 
     def start(self) -> None:
         """Start consuming in the background."""

@@ -162,6 +162,8 @@ async def _agent_port(
         bus=wiring.bus,
         agents=agents,
         on_forced_disconnect=cache.evict,
+        on_attach=cache.pin,
+        on_detach=cache.unpin,
     )
     await hub.start()
     servicer = AgentApiServicer(

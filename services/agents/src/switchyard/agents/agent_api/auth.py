@@ -3,7 +3,10 @@
 Kept apart from grpckit's principal interceptor: real agents send no signed principal. A verified
 (server, secret hash) pair is cached in process for a few seconds so a heartbeat does not cost a
 query, and the cache entry of a server is dropped when it is force-disconnected, so a revocation
-bites at once on the replica that hears of it and within ``ttl`` seconds everywhere else.
+bites at once on the replica that hears of it and within ``ttl`` seconds everywhere else. While the
+server's command stream is open on this replica its entry does not age out (the ACK of every command
+would otherwise cost a query): revocation closes that stream through the same forced disconnect,
+which drops the entry first.
 """
 
 from __future__ import annotations
@@ -50,18 +53,33 @@ class AuthCache:
     def __init__(self, ttl: float = CACHE_SECONDS) -> None:
         self._ttl = ttl
         self._entries: dict[str, tuple[str, AgentIdentity, float]] = {}
+        self._pinned: dict[str, int] = {}
 
     def get(self, server_id: str, digest: str) -> AgentIdentity | None:
-        """The cached identity when this exact secret was verified recently."""
+        """The cached identity when this exact secret was verified recently (or its stream is open)."""
         entry = self._entries.get(server_id)
-        if entry is None or entry[0] != digest or entry[2] < time.monotonic():
+        if entry is None or entry[0] != digest:
+            return None
+        if entry[2] < time.monotonic() and server_id not in self._pinned:
             return None
         return entry[1]
+
+    def pin(self, server_id: str) -> None:
+        """A stream of the server opened here: its entry stays valid until ``unpin`` or ``evict``."""
+        self._pinned[server_id] = self._pinned.get(server_id, 0) + 1
+
+    def unpin(self, server_id: str) -> None:
+        """One stream of the server ended here."""
+        left = self._pinned.get(server_id, 0) - 1
+        if left > 0:
+            self._pinned[server_id] = left
+        else:
+            self._pinned.pop(server_id, None)
 
     def put(self, server_id: str, digest: str, agent: AgentIdentity) -> None:
         """Remember a positive verification."""
         if len(self._entries) >= CACHE_MAX:
-            self._entries.clear()
+            self._entries = {sid: entry for sid, entry in self._entries.items() if sid in self._pinned}
         self._entries[server_id] = (digest, agent, time.monotonic() + self._ttl)
 
     def evict(self, server_id: str) -> None:

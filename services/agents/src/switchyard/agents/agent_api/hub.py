@@ -78,6 +78,8 @@ class StreamHub:
         bus: NatsCommandBus,
         agents: AgentSideService,
         on_forced_disconnect: Callable[[str], None],
+        on_attach: Callable[[str], None] = lambda _: None,
+        on_detach: Callable[[str], None] = lambda _: None,
     ) -> None:
         self.replica_id = uuid.uuid4().hex[:12]
         self._nc = nc
@@ -85,6 +87,7 @@ class StreamHub:
         self._bus = bus
         self._agents = agents
         self._on_forced = on_forced_disconnect
+        self._on_attach, self._on_detach = on_attach, on_detach
         self._sessions: dict[str, StreamSession] = {}
         self._ending: set[asyncio.Task[None]] = set()
         self._subscription: Subscription | None = None
@@ -181,6 +184,7 @@ class StreamHub:
         if older is not None:
             older.close("replaced by a newer stream")
         subscription: Subscription | None = None
+        self._on_attach(server_id)
         try:
             await self._live.register_stream(server_id, session.holder, STREAM_TTL_SECONDS)
             await self._bus.disconnect(server_id, keep_stream=session.stream_id)
@@ -198,6 +202,7 @@ class StreamHub:
             log.info("command stream opened", server_id=server_id, stream_id=session.stream_id)
             yield session
         finally:
+            self._on_detach(server_id)
             session.close(session.reason or "stream ended")
             if self._sessions.get(server_id) is session:
                 del self._sessions[server_id]

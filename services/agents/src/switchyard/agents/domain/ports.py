@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from switchyard.agents.domain.commands.models import CommandView
 from switchyard.agents.domain.events import Event
 from switchyard.agents.domain.servers.models import PresenceView
 
@@ -22,6 +23,10 @@ class EventSink(Protocol):
 class ResultWaiter(Protocol):
     """Wakes up when a command's final result was stored (on any replica)."""
 
+    @property
+    def result(self) -> CommandView | None:
+        """The final command as the wake-up carried it (None when it carried none: re-read the row)."""
+
     async def wait(self, seconds: float) -> bool:
         """True when the result arrived within ``seconds``."""
 
@@ -32,8 +37,8 @@ class CommandBus(Protocol):
     async def announce(self, server_id: str, command_id: str) -> None:
         """Tell the replica holding the server's stream that a pending command is stored."""
 
-    async def finished(self, command_id: str) -> None:
-        """Wake every waiter of the command (its final state is committed)."""
+    async def finished(self, view: CommandView) -> None:
+        """Wake every waiter of the command (its final state ``view`` is committed)."""
 
     async def disconnect(self, server_id: str) -> None:
         """Ask the replica holding the server's stream to close it."""

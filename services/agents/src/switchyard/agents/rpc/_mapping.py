@@ -55,6 +55,25 @@ def command(view: CommandView) -> pb.AgentCommand:
     )
 
 
+def command_view(message: pb.AgentCommand) -> CommandView:
+    """A stored command back from its wire form (the payload as sent: redacted)."""
+    payload = json.loads(message.payload_json) if message.payload_json else {}
+    return CommandView(
+        id=message.id,
+        server_id=message.server_id,
+        org_id=message.org_id,
+        type=message.type,
+        payload=payload if isinstance(payload, dict) else {},
+        status=message.status,
+        output=message.output,
+        requested_by=message.requested_by,
+        created_at=when(message.created_at),
+        dispatched_at=when(message.dispatched_at) if message.HasField("dispatched_at") else None,
+        started_at=when(message.started_at) if message.HasField("started_at") else None,
+        finished_at=when(message.finished_at) if message.HasField("finished_at") else None,
+    )
+
+
 def agent_command(view: CommandView) -> agent_pb2.Command:
     """The agent.v1 Command pushed down the stream (payload = the JSON object's bytes)."""
     return agent_pb2.Command(

@@ -54,7 +54,7 @@ class CommandService:
         """Wake RunCommand waiters of committed final states (best effort: waiters also time out)."""
         for view in views:
             try:
-                await self._d.bus.finished(view.id)
+                await self._d.bus.finished(view)
             except Exception:
                 log.warning("result wake-up not published", command_id=view.id, exc_info=True)
 
@@ -90,18 +90,21 @@ class CommandService:
         command_id: str = "",
         reader_ok: bool = False,
         secret_payload_json: str = "",
+        target: ServerView | None = None,
     ) -> CommandView:
         """Store a pending command and announce it; the stream holder delivers it (now or on connect).
 
         ``reader_ok`` lets read-only probes (status, ping) run for any member of the org. A caller-chosen
         ``command_id`` makes the call idempotent: the same id for the same org, server and type returns the
         stored command. ``secret_payload_json`` is sealed at rest and merged in only on delivery.
+        ``target`` is the server when the caller already loaded it for this org (it is not read again).
         """
         actor = access.reader(principal) if reader_ok else access.actor(principal)
         kind = rules.command_type(type, self._d.command_types)
         body = payload if payload is not None else rules.payload(payload_json)
         chosen = rules.caller_command_id(command_id)
-        target = await self.server(org_id=actor.org_id, server_id=server_id)
+        if target is None or target.org_id != actor.org_id:
+            target = await self.server(org_id=actor.org_id, server_id=server_id)
         view = CommandView(
             id=chosen or new_id(),
             server_id=target.id,
@@ -113,16 +116,17 @@ class CommandService:
             requested_by=actor.requested_by,
             created_at=self._d.clock(),
         )
-        if chosen and (existing := await self._existing(view)) is not None:
-            return existing
         if target.status != servers.ACTIVE:
+            # A re-issue of a command stored before the revocation still answers with that command.
+            if chosen and (existing := await self._existing(view)) is not None:
+                return existing
             raise Conflict("server credentials are revoked; re-enrol it first")
         view = replace(view, secret_enc=self._sealed(secret_payload_json, view))
         try:
+            # Insert first: a re-issued caller id is the rare case, so it pays the extra read, not every call.
             async with self._d.sessions() as session, session.begin():
                 await repo.insert(session, view)
         except IntegrityError:
-            # A concurrent call with the same id won: answer as a re-issue does.
             existing = await self._existing(view) if chosen else None
             if existing is None:
                 raise
@@ -144,6 +148,7 @@ class CommandService:
         payload: dict[str, Any] | None = None,
         timeout_seconds: float,
         reader_ok: bool = False,
+        target: ServerView | None = None,
     ) -> CommandView:
         """Issue a command and wait for its final state (or the timeout); the command as stored then."""
         command_id = new_id()
@@ -157,8 +162,11 @@ class CommandService:
                 payload=payload,
                 command_id=command_id,
                 reader_ok=reader_ok,
+                target=target,
             )
             await waiter.wait(timeout_seconds)
+        if waiter.result is not None and waiter.result.final:
+            return waiter.result
         async with self._d.reads() as session:
             stored = await repo.get(session, command_id=command_id)
         if stored is None:  # deleted with its server meanwhile

@@ -151,6 +151,7 @@ class ServerService:
             type=AGENT_STATUS,
             wait=STATUS_TIMEOUT,
             reader_ok=True,
+            target=state.server,
         )
         if not view.final:
             error = f"agent did not answer AGENT_STATUS within {STATUS_TIMEOUT:.0f} s"
@@ -169,9 +170,14 @@ class ServerService:
 
     async def ping(self, *, principal: Principal, server_id: str) -> PingResult:
         """An AGENT_PING round trip: RTT and the agent's clock skew (ms)."""
-        await self._online(principal, server_id, reader_ok=True)
+        server = await self._online(principal, server_id, reader_ok=True)
         view, sent, received = await self._probe(
-            principal=principal, server_id=server_id, type=AGENT_PING, wait=PING_TIMEOUT, reader_ok=True
+            principal=principal,
+            server_id=server.id,
+            type=AGENT_PING,
+            wait=PING_TIMEOUT,
+            reader_ok=True,
+            target=server,
         )
         if not view.final:
             raise AgentTimeout(f"agent did not answer AGENT_PING within {PING_TIMEOUT:.0f} s")
@@ -190,7 +196,7 @@ class ServerService:
         server = await self._online(principal, server_id, reader_ok=False)
         if not await self._d.live.claim("restart", server.id, RESTART_GUARD_SECONDS):
             raise AlreadyExists(f"a restart was already issued in the last {RESTART_GUARD_SECONDS} s")
-        view = await self._c.issue(principal=principal, server_id=server.id, type=RESTART_SELF)
+        view = await self._c.issue(principal=principal, server_id=server.id, type=RESTART_SELF, target=server)
         return RestartQueued(command_id=view.id, estimated_reconnect_seconds=RECONNECT_SECONDS)
 
     async def agent_logs(self, *, principal: Principal, server_id: str, lines: int) -> AgentLogs:
@@ -205,6 +211,7 @@ class ServerService:
             type=AGENT_LOGS,
             wait=LOGS_TIMEOUT,
             payload={"lines": count},
+            target=server,
         )
         if not view.final:
             raise AgentTimeout(f"agent did not answer AGENT_LOGS within {LOGS_TIMEOUT:.0f} s")
