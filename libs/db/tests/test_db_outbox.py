@@ -1,8 +1,9 @@
-"""The outbox table and add_outbox against the real PostgreSQL."""
+"""The outbox table, add_outbox and write_outbox against the real PostgreSQL."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from opentelemetry import context as otel_context
@@ -11,7 +12,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.db.base import make_metadata
-from switchyard.db.outbox import add_outbox, outbox_table
+from switchyard.db.outbox import add_outbox, outbox_table, write_outbox
 
 pytestmark = pytest.mark.integration
 
@@ -53,10 +54,35 @@ async def test_committed_rows_are_stored_with_their_message_ids(
     assert rows[1].headers["k"] == "v"
 
 
-async def _write_then_fail(sessions: async_sessionmaker[AsyncSession], table: Table) -> None:
+async def test_write_outbox_inserts_at_once_in_the_callers_transaction(
+    scratch_outbox: tuple[async_sessionmaker[AsyncSession], Table],
+) -> None:
+    sessions, table = scratch_outbox
     async with sessions() as session, session.begin():
-        add_outbox(session, table, subject="svc.thing.created", payload=b"x")
-        await session.flush()
+        written = await write_outbox(
+            session, table, subject="svc.thing.done", payload=b"\x03", msg_id="w-1", headers={"k": "w"}
+        )
+        # Already in the transaction, before any flush: visible to a statement in the same session.
+        inside = (await session.execute(select(table.c.msg_id))).scalars().all()
+    assert (written, inside) == ("w-1", ["w-1"])
+    async with sessions() as session:
+        row = (await session.execute(select(table))).one()
+    assert (row.msg_id, row.subject, row.payload, row.headers["k"]) == ("w-1", "svc.thing.done", b"\x03", "w")
+    with pytest.raises(RuntimeError, match="state change failed"):
+        await _write_then_fail(sessions, table, writer=write_outbox)
+    async with sessions() as session:
+        assert len((await session.execute(select(table))).all()) == 1
+
+
+async def _write_then_fail(
+    sessions: async_sessionmaker[AsyncSession], table: Table, writer: Any = None
+) -> None:
+    async with sessions() as session, session.begin():
+        if writer is None:
+            add_outbox(session, table, subject="svc.thing.created", payload=b"x")
+            await session.flush()
+        else:
+            await writer(session, table, subject="svc.thing.created", payload=b"x")
         raise RuntimeError("the state change failed after the event was queued")
 
 

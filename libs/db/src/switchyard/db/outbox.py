@@ -76,6 +76,14 @@ def _row_class(table: Table) -> type[Any]:
     return cls
 
 
+def _headers(extra: dict[str, str] | None) -> dict[str, str]:
+    # The current trace context first, so the relayed message continues the request's trace.
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    carrier.update(extra or {})
+    return carrier
+
+
 def add_outbox(
     session: AsyncSession,
     table: Table,
@@ -102,9 +110,7 @@ def add_outbox(
         The message id.
     """
     message_id = msg_id or uuid.uuid4().hex
-    carrier: dict[str, str] = {}
-    propagate.inject(carrier)
-    carrier.update(headers or {})
+    carrier = _headers(headers)
     row = _row_class(table)()
     row.msg_id = message_id
     row.subject = subject
@@ -114,4 +120,26 @@ def add_outbox(
     return message_id
 
 
-__all__ = ["TABLE_NAME", "add_outbox", "outbox_table"]
+async def write_outbox(
+    session: AsyncSession,
+    table: Table,
+    *,
+    subject: str,
+    payload: bytes,
+    msg_id: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> str:
+    """``add_outbox`` as one INSERT executed now, for hot paths.
+
+    The ORM route of ``add_outbox`` costs a unit-of-work flush at commit (about a millisecond of CPU);
+    this is a plain statement in the caller's transaction, with the same row and headers.
+    """
+    message_id = msg_id or uuid.uuid4().hex
+    carrier = _headers(headers)
+    await session.execute(
+        table.insert().values(msg_id=message_id, subject=subject, payload=payload, headers=carrier)
+    )
+    return message_id
+
+
+__all__ = ["TABLE_NAME", "add_outbox", "outbox_table", "write_outbox"]

@@ -7,7 +7,7 @@ from switchyard.agents.db.models import outbox
 from switchyard.agents.domain import events as ev
 from switchyard.agents.rpc import _mapping as m
 from switchyard.agents.v1 import events_pb2
-from switchyard.db.outbox import add_outbox
+from switchyard.db.outbox import write_outbox
 
 STREAM = "AGENTS"
 # Events only: the core-NATS routing subjects (agents.cmd/result/disconnect) must not be stored.
@@ -34,7 +34,7 @@ class OutboxEvents:
 
     async def add(self, session: AsyncSession, event: ev.Event) -> None:
         """Queue ``event`` in the session's transaction; its msg id dedupes relays and retries."""
-        add_outbox(
+        await write_outbox(
             session,
             outbox,
             subject=event.subject,

@@ -1,7 +1,7 @@
 """This replica's CommandStreams: registration in Redis, NATS routing, and delivery of pending commands.
 
 Opening a stream registers it (``agents:stream:{server}`` = ``<replica>:<stream>``, its TTL refreshed
-while open by one hub-wide task in pipelined batches), tells every other holder of the same server to
+while open by one hub-wide task in batched script calls), tells every other holder of the same server to
 close (``agents.disconnect.{server}`` carrying the new stream id), subscribes to ``agents.cmd.{server}``
 and then sends every pending command of the server oldest first. Subscribing before loading means a
 command committed meanwhile is either loaded or announced; a per-stream set of sent ids drops the
@@ -37,7 +37,7 @@ log = get_logger(__name__)
 
 STREAM_TTL_SECONDS = 30
 REFRESH_SECONDS = 10.0
-# Registrations refreshed per pipelined Redis round trip.
+# Registrations refreshed per Redis script call.
 REFRESH_BATCH = 500
 
 
@@ -157,7 +157,7 @@ class StreamHub:
                     session.close("replaced by a newer stream")
 
     async def _refresh_forever(self) -> None:
-        # One task and one pipelined round trip per REFRESH_BATCH streams, instead of a task and a
+        # One task and one script call per REFRESH_BATCH streams, instead of a task and a
         # Redis call per stream: 10,000 idle streams cost 20 round trips every 10 s.
         while True:
             await asyncio.sleep(REFRESH_SECONDS)
