@@ -15,7 +15,8 @@ class Deps:
     """Database sessions, the clock and the ports; one instance per running server."""
 
     sessions: async_sessionmaker[AsyncSession]
-    # Autocommit sessions for single-query reads (no BEGIN/ROLLBACK round trips).
+    # Autocommit sessions: single-query reads, and single-statement writes (one statement is atomic on
+    # its own), without BEGIN/COMMIT round trips. Anything with two statements uses ``sessions``.
     reads: async_sessionmaker[AsyncSession]
     clock: Clock
     events: EventSink

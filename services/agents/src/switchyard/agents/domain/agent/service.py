@@ -130,7 +130,8 @@ class AgentSideService:
         """pending -> dispatched for a command of the agent's own server; anything else changes nothing."""
         if not command_id:
             return False
-        async with self._d.sessions() as session, session.begin():
+        # One conditional UPDATE: atomic on its own, so an autocommit session (no BEGIN/COMMIT).
+        async with self._d.reads() as session:
             return await commands.ack(
                 session, server_id=agent.server_id, command_id=command_id, now=self._d.clock()
             )

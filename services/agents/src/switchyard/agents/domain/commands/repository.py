@@ -23,6 +23,30 @@ from switchyard.agents.domain.common import (
 T = cast(sa.Table, Command.__table__)
 COLUMNS = tuple(T.c)
 
+# The statements of a command's round trip (issue, deliver, ACK, final frame), built once and run with
+# parameters: building one per call (coercions, cache key) costs more CPU than executing it.
+_INSERT = sa.insert(T)
+_GET = sa.select(*COLUMNS).where(T.c.id == sa.bindparam("command_id"))
+_GET_IN_ORG = _GET.where(T.c.org_id == sa.bindparam("org_id"))
+_FINISH = (
+    sa.update(T)
+    .where(T.c.id == sa.bindparam("command_id"), T.c.server_id == sa.bindparam("of_server"))
+    .where(T.c.status.in_(OPEN_STATUSES))
+    .values(
+        status=sa.bindparam("final"),
+        output=sa.func.right(T.c.output + sa.bindparam("chunk", type_=sa.Text), OUTPUT_CAP),
+        dispatched_at=sa.func.coalesce(T.c.dispatched_at, sa.bindparam("at")),
+        finished_at=sa.bindparam("at"),
+    )
+    .returning(*COLUMNS)
+)
+_ACK = (
+    sa.update(T)
+    .where(T.c.id == sa.bindparam("command_id"), T.c.server_id == sa.bindparam("of_server"))
+    .where(T.c.status == PENDING)
+    .values(status=DISPATCHED, dispatched_at=sa.bindparam("now"))
+)
+
 
 def to_view(row: Any) -> CommandView:
     """A result row (every column of ``commands``) as a view."""
@@ -51,27 +75,28 @@ def _appended(chunk: str) -> sa.ColumnElement[str]:
 async def insert(session: AsyncSession, view: CommandView) -> None:
     """Store a new pending command."""
     await session.execute(
-        sa.insert(T).values(
-            id=view.id,
-            server_id=view.server_id,
-            org_id=view.org_id,
-            type=view.type,
-            payload=view.payload,
-            status=PENDING,
-            output="",
-            requested_by=view.requested_by,
-            created_at=view.created_at,
-            secret_enc=view.secret_enc,
-        )
+        _INSERT,
+        {
+            "id": view.id,
+            "server_id": view.server_id,
+            "org_id": view.org_id,
+            "type": view.type,
+            "payload": view.payload,
+            "status": PENDING,
+            "output": "",
+            "requested_by": view.requested_by,
+            "created_at": view.created_at,
+            "secret_enc": view.secret_enc,
+        },
     )
 
 
 async def get(session: AsyncSession, *, command_id: str, org_id: str | None = None) -> CommandView | None:
     """One command (of the org, when given)."""
-    query = sa.select(*COLUMNS).where(T.c.id == command_id)
-    if org_id is not None:
-        query = query.where(T.c.org_id == org_id)
-    row = (await session.execute(query)).first()
+    if org_id is None:
+        row = (await session.execute(_GET, {"command_id": command_id})).first()
+    else:
+        row = (await session.execute(_GET_IN_ORG, {"command_id": command_id, "org_id": org_id})).first()
     return to_view(row) if row else None
 
 
@@ -119,11 +144,7 @@ async def depth(session: AsyncSession, *, server_id: str) -> QueueDepth:
 
 async def ack(session: AsyncSession, *, server_id: str, command_id: str, now: datetime) -> bool:
     """pending -> dispatched, only for a command of this server; False when nothing changed."""
-    result = await session.execute(
-        sa.update(T)
-        .where(T.c.id == command_id, T.c.server_id == server_id, T.c.status == PENDING)
-        .values(status=DISPATCHED, dispatched_at=now)
-    )
+    result = await session.execute(_ACK, {"command_id": command_id, "of_server": server_id, "now": now})
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -155,19 +176,8 @@ async def finish(
     session: AsyncSession, *, server_id: str, command_id: str, status: str, chunk: str, now: datetime
 ) -> CommandView | None:
     """An open command of this server takes its final ``status``; None when it is not open (or not its)."""
-    row = (
-        await session.execute(
-            sa.update(T)
-            .where(T.c.id == command_id, T.c.server_id == server_id, T.c.status.in_(OPEN_STATUSES))
-            .values(
-                status=status,
-                output=_appended(chunk),
-                dispatched_at=sa.func.coalesce(T.c.dispatched_at, now),
-                finished_at=now,
-            )
-            .returning(*COLUMNS)
-        )
-    ).first()
+    params = {"command_id": command_id, "of_server": server_id, "final": status, "chunk": chunk, "at": now}
+    row = (await session.execute(_FINISH, params)).first()
     return to_view(row) if row else None
 
 

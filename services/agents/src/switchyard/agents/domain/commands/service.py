@@ -123,8 +123,9 @@ class CommandService:
             raise Conflict("server credentials are revoked; re-enrol it first")
         view = replace(view, secret_enc=self._sealed(secret_payload_json, view))
         try:
-            # Insert first: a re-issued caller id is the rare case, so it pays the extra read, not every call.
-            async with self._d.sessions() as session, session.begin():
+            # Insert first: a re-issued caller id is the rare case, so it pays the extra read, not every
+            # call. One statement: an autocommit session, no BEGIN/COMMIT round trips.
+            async with self._d.reads() as session:
                 await repo.insert(session, view)
         except IntegrityError:
             existing = await self._existing(view) if chosen else None

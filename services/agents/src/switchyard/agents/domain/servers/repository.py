@@ -34,11 +34,13 @@ def to_view(row: Any) -> ServerView:
     )
 
 
+# Built once: every operator action reads its server first.
+_GET = sa.select(*COLUMNS).where(T.c.id == sa.bindparam("server_id"), T.c.org_id == sa.bindparam("org_id"))
+
+
 async def get(session: AsyncSession, *, server_id: str, org_id: str) -> ServerView | None:
     """The server, when it belongs to the org."""
-    row = (
-        await session.execute(sa.select(*COLUMNS).where(T.c.id == server_id, T.c.org_id == org_id))
-    ).first()
+    row = (await session.execute(_GET, {"server_id": server_id, "org_id": org_id})).first()
     return to_view(row) if row else None
 
 
