@@ -55,6 +55,7 @@ from switchyard.gateway.domain.system import controllers as system
 from switchyard.gateway.domain.webhooks import controllers as webhooks
 from switchyard.gateway.domain.workers import controllers as workers
 from switchyard.gateway.errors import EXCEPTION_HANDLERS
+from switchyard.gateway.ingest_limiter import IngestLimiter
 from switchyard.gateway.readcache import ReadCache, epoch_bump_middleware
 from switchyard.gateway.request_id import (
     API_VERSION_HEADER,
@@ -150,6 +151,7 @@ def _lifespan(settings: Settings) -> Any:
             ingest=ingest,
             dsn_keys=DsnKeys(ingest),
             ingest_bus=IngestBus(settings.nats_url),
+            ingest_limiter=IngestLimiter(redis),
         )
         try:
             yield
@@ -159,6 +161,7 @@ def _lifespan(settings: Settings) -> Any:
             await mutations_channel.close()
             await agents_channel.close()
             await deploy_channel.close()
+            await app.state.gateway.ingest_limiter.close()
             await app.state.gateway.ingest_bus.close()
             await ingest_channel.close()
             await redis.aclose()

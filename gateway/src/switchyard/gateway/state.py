@@ -22,6 +22,7 @@ from switchyard.gateway.clients.ingest_door import DsnKeys, IngestBus
 from switchyard.gateway.clients.mutations import MutationsClient
 from switchyard.gateway.clients.workers import WorkersClient
 from switchyard.gateway.config import Settings
+from switchyard.gateway.ingest_limiter import IngestLimiter
 from switchyard.gateway.readcache import ReadCache
 
 
@@ -49,6 +50,7 @@ class Gateway:
     ingest: IngestClient
     dsn_keys: DsnKeys
     ingest_bus: IngestBus
+    ingest_limiter: IngestLimiter
 
 
 def gateway_of(connection: Request[Any, Any, Any] | ASGIConnection[Any, Any, Any, Any]) -> Gateway:

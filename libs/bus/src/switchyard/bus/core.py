@@ -11,7 +11,7 @@ import nats.js
 import nats.js.errors
 from nats.js.api import StreamConfig
 from opentelemetry import propagate, trace
-from switchyard.obs import get_logger
+from switchyard.obs import get_logger, tracing_enabled
 
 log = get_logger(__name__)
 tracer = trace.get_tracer("switchyard.bus")
@@ -98,16 +98,26 @@ async def publish(
     Returns:
         The stream sequence number of the stored message (the first one's, for a duplicate).
     """
+    if not tracing_enabled():
+        # No span to record (the hot ingest path pays for none); a current context is still passed on.
+        return await _publish(js, subject, payload, msg_id, headers)
     with tracer.start_as_current_span(f"{subject} publish", kind=trace.SpanKind.PRODUCER) as span:
         span.set_attribute("messaging.system", "nats")
         span.set_attribute("messaging.destination.name", subject)
         span.set_attribute("messaging.message.id", msg_id)
-        merged: dict[str, Any] = {}
+        return await _publish(js, subject, payload, msg_id, headers)
+
+
+async def _publish(
+    js: nats.js.JetStreamContext, subject: str, payload: bytes, msg_id: str, headers: dict[str, str] | None
+) -> int:
+    merged: dict[str, Any] = {}
+    if trace.get_current_span().get_span_context().is_valid:
         propagate.inject(merged)
-        merged.update(headers or {})
-        merged[MSG_ID_HEADER] = msg_id
-        ack = await js.publish(subject, payload, headers=merged)
-        return int(ack.seq)
+    merged.update(headers or {})
+    merged[MSG_ID_HEADER] = msg_id
+    ack = await js.publish(subject, payload, headers=merged)
+    return int(ack.seq)
 
 
 __all__ = ["MSG_ID_HEADER", "connect", "ensure_stream", "publish"]

@@ -166,7 +166,7 @@ class ServiceMetricsController(Controller):
     ) -> Accepted:
         """Push metrics."""
         raw_key = _bearer(request)
-        await rate_limit(gateway, "mk:" + hashlib.sha256(raw_key.encode()).hexdigest()[:32])
+        rate_limit(gateway, "mk:" + hashlib.sha256(raw_key.encode()).hexdigest()[:32])
         body = await read_decoded(request, gateway)
         principal = Principal(kind=SERVICE, request_id=request_id_of(request.scope))
         r = await gateway.ingest.push_service_metrics(

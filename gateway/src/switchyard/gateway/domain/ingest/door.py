@@ -1,14 +1,13 @@
 """The ingest pipeline every ingest route runs: key, rate limit, bounded body, publish, ack.
 
-Order matters for cost: the key is checked first (cached), then the per-key rate limit (one Redis round
-trip, shared by replicas), then the body is read and decompressed with a hard size cap; the payload is
-published to JetStream and the request is answered only once the stream has stored it.
+Order matters for cost: the key is checked first (cached), then the per-key rate limit (counted in
+process and shared by replicas through Redis in the background: ``ingest_limiter``), then the body is read
+and decompressed with a hard size cap; the payload is published to JetStream and the request is
+answered only once the stream has stored it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import time
 import uuid
 import zlib
 from datetime import UTC, datetime
@@ -16,8 +15,6 @@ from typing import Any
 
 import brotli
 from litestar import Request
-from redis.asyncio import Redis
-from redis.exceptions import NoScriptError
 from switchyard.gateway.clients.ingest_door import DsnKey
 from switchyard.gateway.errors import GatewayError
 from switchyard.gateway.request_id import request_id_of
@@ -25,11 +22,6 @@ from switchyard.gateway.state import Gateway
 from switchyard.obs import get_logger
 
 SENTRY_SUBJECT = "ingest.raw.sentry"
-RATE_WINDOW_TTL = 2
-_RATE_SCRIPT = (
-    "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n"
-)
-_RATE_SHA = hashlib.sha1(_RATE_SCRIPT.encode(), usedforsecurity=False).hexdigest()
 _log = get_logger(__name__)
 
 
@@ -59,15 +51,6 @@ def bearer_key(request: Request[Any, Any, Any]) -> str:
     return value.strip() if scheme.lower() == "bearer" else ""
 
 
-async def _count_hit(redis: Redis, key: str) -> int:
-    """INCR ``key`` (expiring 2 s after its first hit) in one atomic command: the script costs the gateway
-    half the CPU of a MULTI/INCR/EXPIRE/EXEC pipeline, which every ingest request pays."""
-    try:
-        return int(await redis.evalsha(_RATE_SHA, 1, key, RATE_WINDOW_TTL))
-    except NoScriptError:  # a restarted or flushed Redis: load it again
-        return int(await redis.eval(_RATE_SCRIPT, 1, key, RATE_WINDOW_TTL))
-
-
 async def authenticate(gateway: Gateway, request: Request[Any, Any, Any], public_key: str) -> DsnKey:
     """The DSN of ``public_key``, rate limited per key; 401 when unknown, 429 over the limit."""
     if not public_key:
@@ -75,15 +58,14 @@ async def authenticate(gateway: Gateway, request: Request[Any, Any, Any], public
     found = await gateway.dsn_keys.resolve(public_key, request_id=request_id_of(request.scope))
     if found is None:
         raise GatewayError(401, "invalid DSN key")
-    await rate_limit(gateway, found.dsn_id)
+    rate_limit(gateway, found.dsn_id)
     return found
 
 
-async def rate_limit(gateway: Gateway, bucket: str) -> None:
+def rate_limit(gateway: Gateway, bucket: str) -> None:
     """Count one request of ``bucket`` (a DSN id, a hashed push key) in this second, across replicas;
     429 with ``Retry-After: 1`` past ``GATEWAY_INGEST_RATE_LIMIT_PER_SECOND``."""
-    count = await _count_hit(gateway.redis, f"gw:ingest:rl:{bucket}:{int(time.time())}")
-    if count > gateway.settings.ingest_rate_limit_per_second:
+    if not gateway.ingest_limiter.hit(bucket, gateway.settings.ingest_rate_limit_per_second):
         raise GatewayError(429, "rate limit exceeded", retry_after=1)
 
 
