@@ -41,16 +41,27 @@ class DsnKeys:
     def __init__(self, ingest: IngestClient) -> None:
         self._ingest = ingest
         self._cache: dict[str, tuple[float, DsnKey | None]] = {}
+        # One lookup per key at a time: when an entry expires under load, the requests of that key
+        # wait for the one call in flight instead of each calling ingest (a burst of identical RPCs).
+        self._inflight: dict[str, asyncio.Task[DsnKey | None]] = {}
 
     async def resolve(self, public_key: str, *, request_id: str) -> DsnKey | None:
         """The key's DSN, or None when no DSN has it (malformed keys never reach the service)."""
         key = public_key.strip().lower()
         if not PUBLIC_KEY.match(key):
             return None
-        now = time.monotonic()
         cached = self._cache.get(key)
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > time.monotonic():
             return cached[1]
+        lookup = self._inflight.get(key)
+        if lookup is None:
+            lookup = asyncio.get_running_loop().create_task(self._lookup(key, request_id))
+            self._inflight[key] = lookup
+            lookup.add_done_callback(lambda _: self._inflight.pop(key, None))
+        # Shielded: one caller going away (a client disconnect) must not cancel the others' lookup.
+        return await asyncio.shield(lookup)
+
+    async def _lookup(self, key: str, request_id: str) -> DsnKey | None:
         principal = Principal(kind=SERVICE, request_id=request_id)
         try:
             response = await self._ingest.resolve_dsn_key(principal, pb.ResolveDsnKeyRequest(public_key=key))
@@ -62,7 +73,7 @@ class DsnKeys:
             found = DsnKey(response.dsn.id, response.dsn.org_id, response.dsn.project_id)
         if len(self._cache) >= MAX_ENTRIES:
             self._cache.clear()
-        self._cache[key] = (now + (KNOWN_SECONDS if found else UNKNOWN_SECONDS), found)
+        self._cache[key] = (time.monotonic() + (KNOWN_SECONDS if found else UNKNOWN_SECONDS), found)
         return found
 
 
