@@ -1,6 +1,10 @@
 """`just bench ingest`: the ingest doors and the Sentry pipeline against a same-run JetStream ceiling.
 
-One gateway and one ingest replica (separate processes, the embedded stack), one run:
+One gateway and one ingest replica (separate processes, the embedded stack), one run in two phases:
+the door rows (and their ceilings) with the replica serving its API but its consumers off
+(INGEST_CONSUME=false), so on a 2-core machine the gateway has the CPU the ceiling has; then the same
+replica restarted with its consumers on for the end-to-end row, which is the door under full pipeline
+load:
   sentry envelope   - wrk POSTs a real sentry-sdk envelope (one error event, a fresh event id per request)
                       to /api/{projectId}/envelope/, cycling over --keys DSNs
   events persisted  - --events envelopes sent as fast as the door takes them; the time from the first
@@ -9,7 +13,6 @@ One gateway and one ingest replica (separate processes, the embedded stack), one
   posthog events    - POST /batch/ {api_key, batch: [--batch events]}
   ceiling           - a bare Litestar POST publishing the raw body to JetStream and awaiting the ack
                       (bench/_bare.py http-jetstream), same wrk script and bodies; each door row is compared
-The OTLP and PostHog rows are skipped, with the reason, on a gateway that does not have their routes yet.
 Targets (issue 5): Sentry envelopes >= 2,000/s with p99 < 50 ms.
 """
 
@@ -290,7 +293,8 @@ async def end_to_end(
                 if int(await con.fetchval("SELECT count(*) FROM ingest.error_events")) == count:
                     break
             if wrk_proc.poll() is not None:
-                raise RuntimeError("wrk ended before the events were stored")
+                out = (wrk_proc.stdout.read() if wrk_proc.stdout else "")[-400:]
+                raise RuntimeError(f"wrk ended before the events were stored ({count - before} rows): {out}")
     finally:
         await con.close()
     consumer_cpu = cpu_seconds(consumer) - cpu
@@ -331,7 +335,8 @@ def main() -> int:
 
 
 def run(opts: argparse.Namespace, urls: dict[str, str]) -> int:
-    """Start the gateway, one ingest replica and the ceiling, then measure."""
+    """Start the gateway and the ceiling; measure the doors against one ingest replica serving its API
+    with the consumers off, then the pipeline against one ingest replica consuming too."""
     env = base_env(urls)
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     ports = {name: free_port() for name in ("ingest", "gateway", "ceiling")}
@@ -347,91 +352,114 @@ def run(opts: argparse.Namespace, urls: dict[str, str]) -> int:
         env[f"INGEST_{name}_DURABLE"] = f"{prefix}-{name.lower()}"
         env[f"INGEST_{name}_DELIVER_NEW"] = "true"
     subprocess.run([PY, "-m", "switchyard.ingest", "migrate"], env=env, cwd=ROOT, check=True)
-    try:
-        with (
-            process([PY, "-m", "switchyard.ingest", "serve"], env, "ingest") as ingest,
-            process([PY, "-m", "switchyard.gateway"], env, "gateway") as gateway,
-            process([PY, str(ROOT / "bench" / "_bare.py"), "http-jetstream"], env, "ceiling") as top,
-        ):
-            pids = {"ingest": ingest.pid, "gateway": gateway.pid, "ceiling": top.pid}
-            gw = f"http://127.0.0.1:{ports['gateway']}"
-            wait_port(ports["ingest"])
-            wait_http(f"{gw}/livez")
-            wait_port(ports["ceiling"])
-            ceiling = f"http://127.0.0.1:{ports['ceiling']}"
-            return asyncio.run(measure(opts, gw, ceiling, env, prefix, pids))
-    finally:
-        asyncio.run(cleanup_nats(urls["NATS_URL"], prefix, env["BENCH_STREAM"]))
-
-
-async def measure(
-    opts: argparse.Namespace, gw: str, ceiling: str, env: dict[str, str], prefix: str, pids: dict[str, int]
-) -> int:
-    """Every scenario, each after the consumers drained the previous one's backlog; prints the table."""
-    d, c = opts.duration, opts.connections
-    from switchyard.grpckit.config import principal_key_from_env
-
-    principal_key = principal_key_from_env(env["SWITCHYARD_PRINCIPAL_KEY"])
-    dsns = await create_dsns(
-        f"127.0.0.1:{env['INGEST_GRPC_PORT']}", principal_key, str(uuid.uuid4()), opts.keys
-    )
+    ingest_cmd = [PY, "-m", "switchyard.ingest", "serve"]
     rows: list[Row] = []
     skipped: list[str] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        files = Path(tmp)
+    try:
+        with (
+            process([PY, "-m", "switchyard.gateway"], env, "gateway") as gateway,
+            process([PY, str(ROOT / "bench" / "_bare.py"), "http-jetstream"], env, "ceiling") as top,
+            tempfile.TemporaryDirectory() as tmp,
+        ):
+            gw = f"http://127.0.0.1:{ports['gateway']}"
+            ceiling = f"http://127.0.0.1:{ports['ceiling']}"
+            bench = Scenarios(opts, gw, ceiling, env, prefix, Path(tmp))
+            # Phase 1, the doors alone: on 2 cores the consumers' work would otherwise take CPU from
+            # the gateway that the ceiling (a stream nobody consumes) never has to share.
+            with process(ingest_cmd, {**env, "INGEST_CONSUME": "false"}, "ingest-api") as api:
+                wait_port(ports["ingest"])
+                wait_http(f"{gw}/livez")
+                wait_port(ports["ceiling"])
+                bench.pids = {"ingest": api.pid, "gateway": gateway.pid, "ceiling": top.pid}
+                asyncio.run(bench.doors(rows, skipped))
+            # Phase 2, the pipeline: the same doors with the replica's consumers storing everything.
+            with process(ingest_cmd, env, "ingest") as ingest:
+                wait_port(ports["ingest"])
+                bench.pids = {"ingest": ingest.pid, "gateway": gateway.pid, "ceiling": top.pid}
+                asyncio.run(bench.pipeline(rows))
+    finally:
+        asyncio.run(cleanup_nats(urls["NATS_URL"], prefix, env["BENCH_STREAM"]))
+    print_rows(opts, rows, skipped, opts.keys)
+    return 1 if any(r.result.errors for r in rows) else 0
 
-        def body_file(name: str, data: bytes) -> Path:
-            path = files / name
-            path.write_bytes(data)
-            return path
 
-        def script(name: str, targets: list[Target], *, fresh: bool = False, limit: int = 0) -> Path:
-            path = files / f"{name}.lua"
-            path.write_text(lua_script(targets, fresh_ids=fresh, limit=limit))
-            return path
+class Scenarios:
+    """The wrk scenarios of both phases over the same DSNs and bodies."""
 
-        async def door_and_ceiling(name: str, path: Path, items: int) -> None:
-            await drained(env["NATS_URL"], prefix)
-            # CPU of the serving process over warm-up and run, per request (the warm-up ran at about
-            # the measured rate): the figure least moved by other load on the machine.
-            cpu = cpu_seconds(pids["gateway"])
-            door = wrk_script(name, gw, path, d, c)
-            door_cpu = (cpu_seconds(pids["gateway"]) - cpu) / (door.rps * (d + 2)) * 1e6
-            cpu = cpu_seconds(pids["ceiling"])
-            top = wrk_script(f"ceiling, {name}", ceiling, path, d, c)
-            top_cpu = (cpu_seconds(pids["ceiling"]) - cpu) / (top.rps * (d + 2)) * 1e6
-            rows.append(Row(door, items, top, cpu_us=door_cpu))
-            rows.append(Row(top, items, cpu_us=top_cpu))
+    def __init__(
+        self, opts: argparse.Namespace, gw: str, ceiling: str, env: dict[str, str], prefix: str, files: Path
+    ) -> None:
+        self.opts, self.gw, self.ceiling, self.env, self.prefix, self.files = (
+            opts,
+            gw,
+            ceiling,
+            env,
+            prefix,
+            files,
+        )
+        self.pids: dict[str, int] = {}
+        self.dsns: list[tuple[str, int]] = []
 
-        envelope = body_file("envelope", sentry_envelope())
-        sentry = [
+    def body_file(self, name: str, data: bytes) -> Path:
+        path = self.files / name
+        path.write_bytes(data)
+        return path
+
+    def script(self, name: str, targets: list[Target], *, fresh: bool = False, limit: int = 0) -> Path:
+        path = self.files / f"{name}.lua"
+        path.write_text(lua_script(targets, fresh_ids=fresh, limit=limit))
+        return path
+
+    def sentry(self) -> list[Target]:
+        envelope = self.body_file("envelope", sentry_envelope())
+        headers = {"Content-Type": "application/x-sentry-envelope"}
+        return [
             Target(
                 f"/api/{project}/envelope/",
-                {
-                    "X-Sentry-Auth": f"{SENTRY_AUTH}, sentry_key={key}",
-                    "Content-Type": "application/x-sentry-envelope",
-                },
+                {"X-Sentry-Auth": f"{SENTRY_AUTH}, sentry_key={key}", **headers},
                 envelope,
             )
-            for key, project in dsns
+            for key, project in self.dsns
         ]
-        await door_and_ceiling("sentry envelope", script("sentry", sentry, fresh=True), 1)
 
-        # End to end: N envelopes, then poll PostgreSQL until the last row is there.
-        await drained(env["NATS_URL"], prefix)
-        limited = script("sentry-n", sentry, fresh=True, limit=opts.events)
-        rows.append(await end_to_end(gw, limited, c, opts.events, env, prefix, pids["ingest"]))
+    async def door_and_ceiling(self, rows: list[Row], name: str, path: Path, items: int) -> None:
+        d, c = self.opts.duration, self.opts.connections
+        await drained(self.env["NATS_URL"], self.prefix)
+        # CPU of the serving process over warm-up and run, per request (the warm-up ran at about
+        # the measured rate): the figure least moved by other load on the machine.
+        cpu = cpu_seconds(self.pids["gateway"])
+        door = wrk_script(name, self.gw, path, d, c)
+        door_cpu = (cpu_seconds(self.pids["gateway"]) - cpu) / (door.rps * (d + 2)) * 1e6
+        cpu = cpu_seconds(self.pids["ceiling"])
+        top = wrk_script(f"ceiling, {name}", self.ceiling, path, d, c)
+        top_cpu = (cpu_seconds(self.pids["ceiling"]) - cpu) / (top.rps * (d + 2)) * 1e6
+        rows.append(Row(door, items, top, cpu_us=door_cpu))
+        rows.append(Row(top, items, cpu_us=top_cpu))
 
-        async with httpx.AsyncClient(base_url=gw, timeout=10) as client:
+    async def doors(self, rows: list[Row], skipped: list[str]) -> None:
+        """Sentry envelopes, OTLP spans and PostHog batches accepted/s, each beside its ceiling."""
+        from switchyard.grpckit.config import principal_key_from_env
+
+        opts, env = self.opts, self.env
+        principal_key = principal_key_from_env(env["SWITCHYARD_PRINCIPAL_KEY"])
+        self.dsns = await create_dsns(
+            f"127.0.0.1:{env['INGEST_GRPC_PORT']}", principal_key, str(uuid.uuid4()), opts.keys
+        )
+        await self.door_and_ceiling(
+            rows, "sentry envelope", self.script("sentry", self.sentry(), fresh=True), 1
+        )
+        async with httpx.AsyncClient(base_url=self.gw, timeout=10) as client:
             has_otlp = await route_exists(client, "/v1/traces")
             has_posthog = await route_exists(client, "/batch/")
         if has_otlp:
-            traces = body_file("traces", otlp_traces(opts.spans))
+            traces = self.body_file("traces", otlp_traces(opts.spans))
             proto = {"Content-Type": "application/x-protobuf"}
             otlp = [
-                Target("/v1/traces", {"Authorization": f"Bearer {key}", **proto}, traces) for key, _ in dsns
+                Target("/v1/traces", {"Authorization": f"Bearer {key}", **proto}, traces)
+                for key, _ in self.dsns
             ]
-            await door_and_ceiling(f"otlp /v1/traces, {opts.spans} spans", script("otlp", otlp), opts.spans)
+            name = f"otlp /v1/traces, {opts.spans} spans"
+            await self.door_and_ceiling(rows, name, self.script("otlp", otlp), opts.spans)
         else:
             skipped.append("otlp: POST /v1/traces is not a gateway route on this branch yet")
         if has_posthog:
@@ -439,23 +467,63 @@ async def measure(
                 Target(
                     "/batch/",
                     {"Content-Type": "application/json"},
-                    body_file(f"b{n}", posthog_batch(k, opts.batch)),
+                    self.body_file(f"b{n}", posthog_batch(k, opts.batch)),
                 )
-                for n, (k, _) in enumerate(dsns)
+                for n, (k, _) in enumerate(self.dsns)
             ]
             name = f"posthog /batch/, {opts.batch} events"
-            await door_and_ceiling(name, script("posthog", posthog), opts.batch)
+            await self.door_and_ceiling(rows, name, self.script("posthog", posthog), opts.batch)
         else:
             skipped.append("posthog: POST /batch/ is not a gateway route on this branch yet")
-    print_rows(opts, rows, skipped, len(dsns))
-    return 1 if any(r.result.errors for r in rows) else 0
+
+    async def consuming(self, within: float = 60.0) -> None:
+        """Wait until an envelope sent through the gateway is stored: the gateway reached the restarted
+        replica (its channel may be backing off) and the replica's consumers are running."""
+        key, project = self.dsns[0]
+        body = sentry_envelope().replace(ID_MARK.encode(), uuid.uuid4().hex.encode())
+        headers = {"X-Sentry-Auth": f"{SENTRY_AUTH}, sentry_key={key}"}
+        con = await asyncpg.connect(self.env["DATABASE_URL"])
+        deadline = time.monotonic() + within
+        try:
+            before = int(await con.fetchval("SELECT count(*) FROM ingest.error_events"))
+            async with httpx.AsyncClient(base_url=self.gw, timeout=10) as client:
+                while time.monotonic() < deadline:
+                    sent = await client.post(f"/api/{project}/envelope/", content=body, headers=headers)
+                    if sent.status_code == 200:
+                        break
+                    await asyncio.sleep(0.5)
+                while time.monotonic() < deadline:
+                    if int(await con.fetchval("SELECT count(*) FROM ingest.error_events")) > before:
+                        return
+                    await asyncio.sleep(0.2)
+        finally:
+            await con.close()
+        raise RuntimeError(f"the restarted ingest replica stored nothing within {within:.0f}s")
+
+    async def pipeline(self, rows: list[Row]) -> None:
+        """Sentry envelopes sent and stored: N envelopes, then poll PostgreSQL until the last row is there."""
+        await self.consuming()
+        await drained(self.env["NATS_URL"], self.prefix)
+        limited = self.script("sentry-n", self.sentry(), fresh=True, limit=self.opts.events)
+        rows.append(
+            await end_to_end(
+                self.gw,
+                limited,
+                self.opts.connections,
+                self.opts.events,
+                self.env,
+                self.prefix,
+                self.pids["ingest"],
+            )
+        )
 
 
 def print_rows(opts: argparse.Namespace, rows: list[Row], skipped: list[str], keys: int) -> None:
     """The table: requests/s, items/s, p50, p99, errors and the ratio to the same body's ceiling."""
     print(
         f"\ningest benchmark: wrk -t1 -c{opts.connections}, {opts.duration}s per scenario (after 2s "
-        f"warm-up), 1 gateway + 1 ingest process, {keys} DSN keys (default limit 1000/s per key)"
+        f"warm-up), 1 gateway + 1 ingest process, {keys} DSN keys (default limit 1000/s per key); door rows "
+        "with the ingest replica's consumers off, the events-persisted row with them on"
     )
     heads = (
         f"{'req/s':>8} {'items/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs ceiling':>10} "
