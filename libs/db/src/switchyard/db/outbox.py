@@ -77,12 +77,14 @@ def _row_class(table: Table) -> type[Any]:
     return cls
 
 
-def _headers(extra: dict[str, str] | None) -> dict[str, str]:
+def _values(
+    subject: str, payload: bytes, msg_id: str | None, headers: dict[str, str] | None
+) -> dict[str, Any]:
     # The current trace context first, so the relayed message continues the request's trace.
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
-    carrier.update(extra or {})
-    return carrier
+    carrier.update(headers or {})
+    return {"msg_id": msg_id or uuid.uuid4().hex, "subject": subject, "payload": payload, "headers": carrier}
 
 
 def add_outbox(
@@ -110,15 +112,12 @@ def add_outbox(
     Returns:
         The message id.
     """
-    message_id = msg_id or uuid.uuid4().hex
-    carrier = _headers(headers)
+    values = _values(subject, payload, msg_id, headers)
     row = _row_class(table)()
-    row.msg_id = message_id
-    row.subject = subject
-    row.payload = payload
-    row.headers = carrier
+    for name, value in values.items():
+        setattr(row, name, value)
     session.add(row)
-    return message_id
+    return str(values["msg_id"])
 
 
 async def write_outbox(
@@ -135,16 +134,13 @@ async def write_outbox(
     The ORM route of ``add_outbox`` costs a unit-of-work flush at commit (about a millisecond of CPU);
     this is a plain statement in the caller's transaction, with the same row and headers.
     """
-    message_id = msg_id or uuid.uuid4().hex
-    carrier = _headers(headers)
+    values = _values(subject, payload, msg_id, headers)
     insert = table.info.get(_INSERT)
     if insert is None:
         # Built once per table: constructing the statement costs more CPU than running it.
         insert = table.info[_INSERT] = table.insert()
-    await session.execute(
-        insert, {"msg_id": message_id, "subject": subject, "payload": payload, "headers": carrier}
-    )
-    return message_id
+    await session.execute(insert, values)
+    return str(values["msg_id"])
 
 
 __all__ = ["TABLE_NAME", "add_outbox", "outbox_table", "write_outbox"]
