@@ -133,7 +133,10 @@ class Result:
 
 def _ms(text: str) -> float:
     # wrk picks the unit: "us", "ms", "s", and "m" once a latency passes a minute.
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip()).groups()  # type: ignore[union-attr]
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if found is None:
+        raise ValueError(f"wrk latency {text!r} not understood")
+    value, unit = found.groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
@@ -159,6 +162,13 @@ def wrk(
 
 def parse_wrk(name: str, out: str) -> Result:
     """A wrk ``--latency`` report as a Result (errors: non-2xx/3xx plus socket errors)."""
+    try:
+        return _parse_wrk(name, out)
+    except (AttributeError, ValueError) as exc:
+        raise RuntimeError(f"{name}: wrk report not understood ({exc}):\n{out}") from exc
+
+
+def _parse_wrk(name: str, out: str) -> Result:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
