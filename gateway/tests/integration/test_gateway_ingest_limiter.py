@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
-from switchyard.gateway.ingest_limiter import KEY_PREFIX, IngestLimiter
+from switchyard.gateway.ingest_limiter import FLUSH_TIMEOUT_SECONDS, KEY_PREFIX, IngestLimiter
 
 pytestmark = pytest.mark.integration
 
@@ -79,3 +80,25 @@ async def test_an_unreachable_redis_leaves_the_local_limit_in_force() -> None:
     finally:
         await limiter.close()
         await dead.aclose()
+
+
+async def test_a_redis_that_never_answers_costs_one_flush_timeout_not_a_hang() -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(65536)  # takes the commands, never answers
+        await asyncio.sleep(30)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    mute = Redis.from_url(f"redis://127.0.0.1:{port}/0")
+    clock = [SECOND + 12.3]
+    limiter = _limiter(mute, clock)
+    try:
+        assert all(limiter.hit("b", 2) for _ in range(2))
+        async with asyncio.timeout(FLUSH_TIMEOUT_SECONDS + 2):
+            await limiter.flush()
+        assert limiter.hit("b", 2) is False
+        async with asyncio.timeout(FLUSH_TIMEOUT_SECONDS + 2):
+            await limiter.close()
+    finally:
+        server.close()
+        await mute.aclose()

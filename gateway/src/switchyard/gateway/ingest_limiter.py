@@ -25,6 +25,9 @@ from switchyard.obs import get_logger
 KEY_PREFIX = "gw:ingest:rl"
 WINDOW_TTL_SECONDS = 2
 FLUSH_INTERVAL_SECONDS = 0.05
+# A flush that Redis does not answer within this long is given up (counts stay local): the client has no
+# socket timeout, and a stuck flush must neither stall the sharing forever nor hang the gateway's shutdown.
+FLUSH_TIMEOUT_SECONDS = 1.0
 _log = get_logger(__name__)
 
 
@@ -89,7 +92,8 @@ class IngestLimiter:
             window.pending -= count
             window.sending += count
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
+            deadline = asyncio.timeout(FLUSH_TIMEOUT_SECONDS)
+            async with deadline, self._redis.pipeline(transaction=False) as pipe:
                 for bucket, window, count in batch:
                     key = f"{KEY_PREFIX}:{bucket}:{window.second}"
                     pipe.incrby(key, count)

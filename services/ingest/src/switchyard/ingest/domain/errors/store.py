@@ -168,6 +168,14 @@ async def _bump_groups(
         )
 
 
+_COUNTS = insert(ItemCount)
+# Built once (see the module note): adds each (project, item type) total to the stored one.
+_ADD_COUNTS = _COUNTS.on_conflict_do_update(
+    index_elements=[ItemCount.project_id, ItemCount.item_type],
+    set_={"count": ItemCount.count + _COUNTS.excluded.count, "updated_at": _COUNTS.excluded.updated_at},
+)
+
+
 async def _counts(session: AsyncSession, fresh: list[Parsed], now: datetime) -> None:
     totals: Counter[tuple[int, str]] = Counter()
     orgs: dict[int, str] = {}
@@ -181,13 +189,7 @@ async def _counts(session: AsyncSession, fresh: list[Parsed], now: datetime) -> 
         {"project_id": p, "item_type": k, "org_id": orgs[p], "count": n, "updated_at": now}
         for (p, k), n in sorted(totals.items())
     ]
-    stmt = insert(ItemCount).values(rows)
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[ItemCount.project_id, ItemCount.item_type],
-            set_={"count": ItemCount.count + stmt.excluded.count, "updated_at": stmt.excluded.updated_at},
-        )
-    )
+    await session.execute(_ADD_COUNTS, rows)
 
 
 async def store_batch(session: AsyncSession, batch: list[Parsed], *, now: datetime) -> Stored:

@@ -102,6 +102,10 @@ class MetricsService:
         return list(series.values()), bucket
 
 
+# Built once, executed with the rows as parameters (insertmanyvalues): one cached compilation.
+_INSERT_POINTS = insert(MetricPoint)
+
+
 async def store_points(session: AsyncSession, pushes: list[tuple[str, str, list[push.Point]]]) -> int:
     """Insert the points of decoded pushes in the caller's transaction; returns how many."""
     rows = [
@@ -118,5 +122,5 @@ async def store_points(session: AsyncSession, pushes: list[tuple[str, str, list[
         for p in points
     ]
     if rows:
-        await session.execute(insert(MetricPoint).values(rows))
+        await session.execute(_INSERT_POINTS, rows)
     return len(rows)
