@@ -82,9 +82,9 @@ class IngestLimiter:
         """Send the pending counts now and learn every replica's totals."""
         current = int(self._clock())
         # Windows of past seconds are done once nothing of theirs is still owed to Redis.
-        for bucket in [b for b, w in self._windows.items() if w.second < current and not w.pending]:
-            if not self._windows[bucket].sending:
-                del self._windows[bucket]
+        done = [b for b, w in self._windows.items() if w.second < current and not (w.pending or w.sending)]
+        for bucket in done:
+            del self._windows[bucket]
         batch = [(bucket, w, w.pending) for bucket, w in self._windows.items() if w.pending]
         if not batch:
             return

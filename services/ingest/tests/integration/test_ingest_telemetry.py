@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from datetime import UTC, datetime
 
 import grpc
 import pytest
@@ -13,6 +14,9 @@ from agent.v1 import agent_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from switchyard.bus import ensure_stream
+from switchyard.db.engine import create_engine, create_session_factory
+from switchyard.ingest.domain.telemetry.records import Batch, LogRow, SpanRow
+from switchyard.ingest.domain.telemetry.store import store_telemetry
 from switchyard.ingest.v1 import ingest_service_pb2 as svc
 from switchyard.ingest.v1 import telemetry_pb2 as pb
 
@@ -229,3 +233,28 @@ async def test_agent_log_batches_land_in_the_log_store_by_app_or_server(ingest) 
     every = await _records(ingest, org, pb.SearchLogsRequest(source="agent"))
     server_level = [r for r in every if not r.app_id]
     assert [(r.body, r.level, r.server_id) for r in server_level] == [("proxy reload", "warn", server)]
+
+
+async def test_a_batch_larger_than_one_insert_page_is_stored_and_counted_once(ingest_settings) -> None:
+    # More rows than SQLAlchemy puts in one multi-row INSERT (1,000): every page is written and counted.
+    trace = uuid.uuid4().hex
+    now = datetime.now(UTC)
+    spans = [
+        SpanRow(trace, f"{n:016x}", "", "bulk", f"op {n % 7}", 1, n, n + 10, 0, "", {}, [], {})
+        for n in range(2_300)
+    ]
+    lines = [
+        LogRow(position=n, ts=now, level="info", severity_number=9, body=f"line {n}") for n in range(1_200)
+    ]
+    batch = Batch(msg_id=uuid.uuid4().hex, org_id=str(uuid.uuid4()), source="otlp", spans=spans, logs=lines)
+    engine = create_engine(ingest_settings.database_url)
+    sessions = create_session_factory(engine)
+    try:
+        async with sessions() as session, session.begin():
+            first = await store_telemetry(session, [batch], now=now)
+        async with sessions() as session, session.begin():
+            again = await store_telemetry(session, [batch], now=now)
+    finally:
+        await engine.dispose()
+    assert (first.spans, first.logs) == (2_300, 1_200)
+    assert (again.spans, again.logs) == (0, 0)

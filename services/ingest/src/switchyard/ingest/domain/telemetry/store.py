@@ -7,7 +7,7 @@ written in key order, so consumer replicas writing overlapping batches never dea
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,10 +20,8 @@ from switchyard.ingest.domain.errors.store import Parsed, store_batch
 from switchyard.ingest.domain.telemetry.errors import canonical_of
 from switchyard.ingest.domain.telemetry.records import Batch, dedupe_key
 
+
 # PostgreSQL takes at most 32767 bind parameters per statement; 19 columns x 500 rows stays well under.
-CHUNK = 500
-
-
 @dataclass(frozen=True, slots=True)
 class Stored:
     """How many new rows a batch wrote."""
@@ -31,11 +29,6 @@ class Stored:
     spans: int
     logs: int
     errors: int = 0
-
-
-def _chunks(rows: Sequence[dict[str, Any]]) -> Iterator[Sequence[dict[str, Any]]]:
-    for start in range(0, len(rows), CHUNK):
-        yield rows[start : start + CHUNK]
 
 
 def _span_rows(batches: Sequence[Batch], now: datetime, apps: dict[int, str]) -> list[dict[str, Any]]:
@@ -104,7 +97,8 @@ async def _dsns(session: AsyncSession, batches: Sequence[Batch]) -> dict[int, tu
 
 
 # Built once, executed with the rows as parameters (insertmanyvalues: multi-row VALUES from one cached
-# compilation), instead of compiling a new ``.values(rows)`` statement for every batch.
+# compilation, paged by SQLAlchemy under PostgreSQL's parameter limit), instead of compiling a new
+# ``.values(rows)`` statement, in chunks, for every batch.
 _SPANS = insert(Span).on_conflict_do_nothing().returning(Span.id)
 _LOGS = insert(LogRecord).on_conflict_do_nothing().returning(LogRecord.id)
 
@@ -114,12 +108,10 @@ async def store_telemetry(session: AsyncSession, batches: Sequence[Batch], *, no
     spans = logs = 0
     dsns = await _dsns(session, batches)
     apps = {project: app for project, (_, app) in dsns.items()}
-    for chunk in _chunks(_span_rows(batches, now, apps)):
-        result = await session.execute(_SPANS, list(chunk))
-        spans += len(result.all())
-    for chunk in _chunks(_log_rows(batches, now, apps)):
-        result = await session.execute(_LOGS, list(chunk))
-        logs += len(result.all())
+    if span_rows := _span_rows(batches, now, apps):
+        spans = len((await session.execute(_SPANS, span_rows)).all())
+    if log_rows := _log_rows(batches, now, apps):
+        logs = len((await session.execute(_LOGS, log_rows)).all())
     # Exception span events join the Sentry side's error groups (event ids derive from the span event, so
     # a resent export adds no event).
     parsed = [
